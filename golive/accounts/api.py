@@ -41,8 +41,12 @@ class TokenCreatedOut(TokenOut):
 @router.get("/me", response=MeOut, summary="Who am I")
 def me(request: HttpRequest):
     user = request.user
-    return MeOut(username=user.username, full_name=user.get_full_name(), email=user.email,
-                 is_site_admin=user.is_superuser)
+    return MeOut(
+        username=user.username,
+        full_name=user.get_full_name(),
+        email=user.email,
+        is_site_admin=user.is_superuser,
+    )
 
 
 @router.get("/tokens", response=list[TokenOut], summary="List my API tokens")
@@ -51,8 +55,12 @@ def tokens_list(request: HttpRequest):
     return token_list(user=request.user)
 
 
-@router.post("/tokens", response={201: TokenCreatedOut}, summary="Create an API token",
-             description="The token is returned once, in `token`; only its digest is stored.")
+@router.post(
+    "/tokens",
+    response={201: TokenCreatedOut},
+    summary="Create an API token",
+    description="The token is returned once, in `token`; only its digest is stored.",
+)
 def tokens_create(request: HttpRequest, payload: TokenCreateIn):
     issued = token_create(user=request.user, name=payload.name, days=payload.days)
     out = TokenOut.from_orm(issued.token).dict()

@@ -19,7 +19,9 @@ class User(AbstractUser):
 class ApiToken(models.Model):
     """A bearer token a user created for themselves; only its SHA-256 digest is stored."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tokens"
+    )
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=16, unique=True, help_text="Shown to tell tokens apart.")
     digest = models.CharField(max_length=64, unique=True)

@@ -59,8 +59,9 @@ api = NinjaAPI(
 )
 
 
-def problem(request: HttpRequest, status: int, title: str, detail: str,
-            **extra: Any) -> HttpResponse:
+def problem(
+    request: HttpRequest, status: int, title: str, detail: str, **extra: Any
+) -> HttpResponse:
     """Render an RFC 9457 problem document."""
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
     response = api.create_response(request, body, status=status)
@@ -70,8 +71,11 @@ def problem(request: HttpRequest, status: int, title: str, detail: str,
 
 def _validation_errors(exc: ValidationError) -> list[dict[str, str]]:
     if hasattr(exc, "error_dict"):
-        return [{"field": field, "message": str(message)}
-                for field, errors in exc.message_dict.items() for message in errors]
+        return [
+            {"field": field, "message": str(message)}
+            for field, errors in exc.message_dict.items()
+            for message in errors
+        ]
     return [{"field": "", "message": message} for message in exc.messages]
 
 
@@ -80,7 +84,8 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
     errors = _validation_errors(exc)
     detail = " ".join(
         f"{e['field']}: {e['message']}" if e["field"] and e["field"] != "__all__" else e["message"]
-        for e in errors)
+        for e in errors
+    )
     return problem(request, 422, "Invalid input", detail, errors=errors)
 
 
@@ -116,9 +121,12 @@ def on_conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:
 
 @api.exception_handler(AuthenticationError)
 def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    response = problem(request, 401, "Not authenticated",
-                       "Send 'Authorization: Bearer <token>' with a valid, unexpired token, or "
-                       "sign in.")
+    response = problem(
+        request,
+        401,
+        "Not authenticated",
+        "Send 'Authorization: Bearer <token>' with a valid, unexpired token, or sign in.",
+    )
     response["WWW-Authenticate"] = 'Bearer realm="golive"'
     return response
 

@@ -17,5 +17,9 @@ GATE_RULES = {
 
 def gate_check(*, user: Any, project: Project, action: str) -> Role:
     """Authorize an action on a project's gates and decisions."""
-    return require_role(user=user, project=project, role=GATE_RULES[action],
-                        action=f"{action.replace('_', ' ')} on gates")
+    return require_role(
+        user=user,
+        project=project,
+        role=GATE_RULES[action],
+        action=f"{action.replace('_', ' ')} on gates",
+    )

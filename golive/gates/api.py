@@ -58,16 +58,20 @@ class GateOut(Schema):
     @staticmethod
     def build(gate: Gate) -> "GateOut":
         return GateOut(
-            name=gate.name, title=gate.title, description=gate.description,
-            opens_phase=gate.opens_phase, quorum=gate.quorum,
+            name=gate.name,
+            title=gate.title,
+            description=gate.description,
+            opens_phase=gate.opens_phase,
+            quorum=gate.quorum,
             approvers=sorted(u.username for u in gate.approvers.all()),
-            is_system=gate.is_system, version=gate.version,
-            criteria=[_criterion_out(c) for c in gate.criteria.all()])
+            is_system=gate.is_system,
+            version=gate.version,
+            criteria=[_criterion_out(c) for c in gate.criteria.all()],
+        )
 
 
 def _criterion_out(c: Criterion) -> CriterionOut:
-    return CriterionOut(key=c.key, label=c.label, type=c.type_key, params=c.params,
-                        locked=c.locked)
+    return CriterionOut(key=c.key, label=c.label, type=c.type_key, params=c.params, locked=c.locked)
 
 
 class GateCreateIn(Schema):
@@ -141,19 +145,30 @@ class DecisionOut(Schema):
 
     @staticmethod
     def build(decision: Decision) -> "DecisionOut":
-        names = dict(User.objects.filter(pk__in=decision.approver_ids)
-                     .values_list("pk", "username"))
+        names = dict(
+            User.objects.filter(pk__in=decision.approver_ids).values_list("pk", "username")
+        )
         return DecisionOut(
-            id=decision.pk, gate=decision.gate.name, kind=decision.kind, status=decision.status,
-            criterion_key=decision.criterion_key, revokes=decision.revokes_id,
-            reason=decision.reason, quorum=decision.quorum,
+            id=decision.pk,
+            gate=decision.gate.name,
+            kind=decision.kind,
+            status=decision.status,
+            criterion_key=decision.criterion_key,
+            revokes=decision.revokes_id,
+            reason=decision.reason,
+            quorum=decision.quorum,
             approvers=[names.get(pk, f"#{pk}") for pk in decision.approver_ids],
-            opened_by=decision.opened_by.username, opened_at=decision.opened_at,
+            opened_by=decision.opened_by.username,
+            opened_at=decision.opened_at,
             closed_at=decision.closed_at,
-            approvals=[ApprovalOut(approver=a.approver.username, verdict=a.verdict,
-                                   comment=a.comment, at=a.at)
-                       for a in decision.approvals.all()],
-            snapshot=decision.snapshot)
+            approvals=[
+                ApprovalOut(
+                    approver=a.approver.username, verdict=a.verdict, comment=a.comment, at=a.at
+                )
+                for a in decision.approvals.all()
+            ],
+            snapshot=decision.snapshot,
+        )
 
 
 class DecisionOpenIn(Schema):
@@ -179,11 +194,18 @@ def _decision(request: HttpRequest, key: str, decision_id: int) -> Decision:
     return decision_get(user=request.user, project=project, decision_id=decision_id)
 
 
-@router.get("/criterion-types", response=list[CriterionTypeOut],
-            summary="List the registered criterion types")
+@router.get(
+    "/criterion-types",
+    response=list[CriterionTypeOut],
+    summary="List the registered criterion types",
+)
 def types_list(request: HttpRequest):
-    return [CriterionTypeOut(key=t.key, label=t.label, description=t.description,
-                             params_schema=t.params_schema()) for t in criterion_types()]
+    return [
+        CriterionTypeOut(
+            key=t.key, label=t.label, description=t.description, params_schema=t.params_schema()
+        )
+        for t in criterion_types()
+    ]
 
 
 @router.get("/projects/{key}/gates", response=list[GateOut], summary="List a project's gates")
@@ -205,33 +227,52 @@ def gates_get(request: HttpRequest, key: str, name: str):
     return GateOut.build(_gate(request, key, name))
 
 
-@router.patch("/projects/{key}/gates/{name}", response=GateOut,
-              summary="Change a gate's approvers, quorum, title or description")
+@router.patch(
+    "/projects/{key}/gates/{name}",
+    response=GateOut,
+    summary="Change a gate's approvers, quorum, title or description",
+)
 def gates_update(request: HttpRequest, key: str, name: str, payload: GatePatchIn):
     fields = payload.dict(exclude_unset=True)
     version = fields.pop("version")
-    gate = gate_update(actor=request.user, gate=_gate(request, key, name), version=version,
-                       **fields)
+    gate = gate_update(
+        actor=request.user, gate=_gate(request, key, name), version=version, **fields
+    )
     return GateOut.build(gate)
 
 
-@router.get("/projects/{key}/gates/{name}/evaluation", response=EvaluationOut,
-            summary="Evaluate a gate now",
-            description="Per criterion: passed or not, why, and links to the evidence.")
+@router.get(
+    "/projects/{key}/gates/{name}/evaluation",
+    response=EvaluationOut,
+    summary="Evaluate a gate now",
+    description="Per criterion: passed or not, why, and links to the evidence.",
+)
 def gates_evaluate(request: HttpRequest, key: str, name: str):
     return gate_evaluate(gate=_gate(request, key, name)).as_dict()
 
 
-@router.post("/projects/{key}/gates/{name}/criteria", response={201: CriterionOut},
-             summary="Add a criterion of a registered type")
+@router.post(
+    "/projects/{key}/gates/{name}/criteria",
+    response={201: CriterionOut},
+    summary="Add a criterion of a registered type",
+)
 def criteria_add(request: HttpRequest, key: str, name: str, payload: CriterionIn):
-    criterion = criterion_add(actor=request.user, gate=_gate(request, key, name), key=payload.key,
-                              type_key=payload.type, label=payload.label, params=payload.params)
+    criterion = criterion_add(
+        actor=request.user,
+        gate=_gate(request, key, name),
+        key=payload.key,
+        type_key=payload.type,
+        label=payload.label,
+        params=payload.params,
+    )
     return 201, _criterion_out(criterion)
 
 
-@router.delete("/projects/{key}/gates/{name}/criteria/{criterion_key}", response={204: None},
-               summary="Remove a criterion")
+@router.delete(
+    "/projects/{key}/gates/{name}/criteria/{criterion_key}",
+    response={204: None},
+    summary="Remove a criterion",
+)
 def criteria_remove(request: HttpRequest, key: str, name: str, criterion_key: str):
     gate = _gate(request, key, name)
     criterion = gate.criteria.filter(key=criterion_key).first()
@@ -241,60 +282,92 @@ def criteria_remove(request: HttpRequest, key: str, name: str, criterion_key: st
     return 204, None
 
 
-@router.post("/projects/{key}/gates/{name}/criteria/{criterion_key}/waiver",
-             response={201: DecisionOut}, summary="Waive a failing criterion (managers)")
-def criteria_waive(request: HttpRequest, key: str, name: str, criterion_key: str,
-                   payload: ReasonIn):
-    waiver = waiver_create(actor=request.user, gate=_gate(request, key, name),
-                           criterion_key=criterion_key, reason=payload.reason)
+@router.post(
+    "/projects/{key}/gates/{name}/criteria/{criterion_key}/waiver",
+    response={201: DecisionOut},
+    summary="Waive a failing criterion (managers)",
+)
+def criteria_waive(
+    request: HttpRequest, key: str, name: str, criterion_key: str, payload: ReasonIn
+):
+    waiver = waiver_create(
+        actor=request.user,
+        gate=_gate(request, key, name),
+        criterion_key=criterion_key,
+        reason=payload.reason,
+    )
     return 201, DecisionOut.build(waiver)
 
 
-@router.post("/projects/{key}/gates/{name}/decisions", response={201: DecisionOut},
-             summary="Open a go decision on a passing gate (managers)",
-             description="Refused with 422 and the failing criteria when the gate does not pass.")
+@router.post(
+    "/projects/{key}/gates/{name}/decisions",
+    response={201: DecisionOut},
+    summary="Open a go decision on a passing gate (managers)",
+    description="Refused with 422 and the failing criteria when the gate does not pass.",
+)
 def decisions_open(request: HttpRequest, key: str, name: str, payload: DecisionOpenIn):
-    decision = decision_open(actor=request.user, gate=_gate(request, key, name),
-                             comment=payload.comment)
+    decision = decision_open(
+        actor=request.user, gate=_gate(request, key, name), comment=payload.comment
+    )
     return 201, DecisionOut.build(decision)
 
 
-@router.get("/projects/{key}/decisions", response=list[DecisionOut],
-            summary="Decision history, newest first")
+@router.get(
+    "/projects/{key}/decisions",
+    response=list[DecisionOut],
+    summary="Decision history, newest first",
+)
 @paginate(PageNumberPagination)
 def decisions_list(request: HttpRequest, key: str):
     project = project_get_for_user(user=request.user, key=key)
     return [DecisionOut.build(d) for d in decision_list(user=request.user, project=project)]
 
 
-@router.get("/projects/{key}/decisions/{decision_id}", response=DecisionOut,
-            summary="Get a decision with its snapshot and approvals")
+@router.get(
+    "/projects/{key}/decisions/{decision_id}",
+    response=DecisionOut,
+    summary="Get a decision with its snapshot and approvals",
+)
 def decisions_get(request: HttpRequest, key: str, decision_id: int):
     return DecisionOut.build(_decision(request, key, decision_id))
 
 
-@router.post("/projects/{key}/decisions/{decision_id}/votes", response=DecisionOut,
-             summary="Approve or reject a pending decision (named approvers)",
-             description="At quorum the decision is approved and takes effect (the readiness "
-                         "gate moves the project to execution).")
+@router.post(
+    "/projects/{key}/decisions/{decision_id}/votes",
+    response=DecisionOut,
+    summary="Approve or reject a pending decision (named approvers)",
+    description="At quorum the decision is approved and takes effect (the readiness "
+    "gate moves the project to execution).",
+)
 def decisions_vote(request: HttpRequest, key: str, decision_id: int, payload: VoteIn):
-    decision = decision_vote(actor=request.user, decision=_decision(request, key, decision_id),
-                             approve=payload.approve, comment=payload.comment)
+    decision = decision_vote(
+        actor=request.user,
+        decision=_decision(request, key, decision_id),
+        approve=payload.approve,
+        comment=payload.comment,
+    )
     return DecisionOut.build(_decision(request, key, decision.pk))
 
 
-@router.post("/projects/{key}/decisions/{decision_id}/withdraw", response=DecisionOut,
-             summary="Withdraw a pending decision (managers)")
+@router.post(
+    "/projects/{key}/decisions/{decision_id}/withdraw",
+    response=DecisionOut,
+    summary="Withdraw a pending decision (managers)",
+)
 def decisions_withdraw(request: HttpRequest, key: str, decision_id: int, payload: ReasonIn):
-    decision = decision_withdraw(actor=request.user,
-                                 decision=_decision(request, key, decision_id),
-                                 reason=payload.reason)
+    decision = decision_withdraw(
+        actor=request.user, decision=_decision(request, key, decision_id), reason=payload.reason
+    )
     return DecisionOut.build(_decision(request, key, decision.pk))
 
 
-@router.post("/projects/{key}/decisions/{decision_id}/revoke", response={201: DecisionOut},
-             summary="Revoke a waiver (managers)")
+@router.post(
+    "/projects/{key}/decisions/{decision_id}/revoke",
+    response={201: DecisionOut},
+    summary="Revoke a waiver (managers)",
+)
 def decisions_revoke(request: HttpRequest, key: str, decision_id: int, payload: ReasonIn):
-    revocation = waiver_revoke(actor=request.user,
-                               waiver=_decision(request, key, decision_id), reason=payload.reason)
+    revocation = waiver_revoke(
+        actor=request.user, waiver=_decision(request, key, decision_id), reason=payload.reason
+    )
     return 201, DecisionOut.build(revocation)

@@ -27,7 +27,9 @@ class Gate(models.Model):
     )
     quorum = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
     approvers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
-    is_system = models.BooleanField(default=False, help_text="Created by golive; cannot be deleted.")
+    is_system = models.BooleanField(
+        default=False, help_text="Created by golive; cannot be deleted."
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -97,20 +99,25 @@ class Decision(models.Model):
         REJECTED = "rejected", "Rejected"
         WITHDRAWN = "withdrawn", "Withdrawn"
 
-    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE,
-                                related_name="decisions")
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="decisions"
+    )
     gate = models.ForeignKey(Gate, on_delete=models.CASCADE, related_name="decisions")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     status = models.CharField(max_length=10, choices=Status.choices)
     criterion_key = models.CharField(max_length=49, blank=True)
-    revokes = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="revoked_by")
+    revokes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="revoked_by"
+    )
     reason = models.TextField(blank=True)
     snapshot = models.JSONField(help_text="The evaluation as it stood when the decision opened.")
     quorum = models.PositiveSmallIntegerField(default=1)
-    approver_ids = models.JSONField(default=list, help_text="The named approvers, fixed at opening.")
-    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                  related_name="+")
+    approver_ids = models.JSONField(
+        default=list, help_text="The named approvers, fixed at opening."
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     opened_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
 
@@ -142,8 +149,9 @@ class Approval(models.Model):
         REJECT = "reject", "Rejected"
 
     decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="approvals")
-    approver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                 related_name="+")
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     verdict = models.CharField(max_length=10, choices=Verdict.choices)
     comment = models.TextField(blank=True)
     at = models.DateTimeField()

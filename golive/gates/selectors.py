@@ -13,8 +13,11 @@ from golive.projects.models import Project
 def gate_list(*, user: Any, project: Project) -> QuerySet[Gate]:
     """Return a project's gates with their criteria and approvers."""
     gate_check(user=user, project=project, action="view")
-    return (Gate.objects.filter(project=project).select_related("project")
-            .prefetch_related("criteria", "approvers"))
+    return (
+        Gate.objects.filter(project=project)
+        .select_related("project")
+        .prefetch_related("criteria", "approvers")
+    )
 
 
 def gate_get(*, user: Any, project: Project, name: str) -> Gate:
@@ -33,11 +36,14 @@ def gate_guarding_phase(*, project: Project, phase: str) -> Gate | None:
 def decision_list(*, user: Any, project: Project) -> QuerySet[Decision]:
     """Return a project's decisions, newest first, with their approvals."""
     gate_check(user=user, project=project, action="view")
-    return (Decision.objects.filter(project=project)
-            .select_related("gate", "opened_by", "revokes")
-            .prefetch_related(Prefetch("approvals",
-                                       queryset=Approval.objects.select_related("approver")))
-            .order_by("-opened_at", "-id"))
+    return (
+        Decision.objects.filter(project=project)
+        .select_related("gate", "opened_by", "revokes")
+        .prefetch_related(
+            Prefetch("approvals", queryset=Approval.objects.select_related("approver"))
+        )
+        .order_by("-opened_at", "-id")
+    )
 
 
 def decision_get(*, user: Any, project: Project, decision_id: int) -> Decision:

@@ -54,23 +54,36 @@ def require_role(*, user: Any, project: Project, role: Role, action: str) -> Rol
 # One table per object type: the minimum role for each action.
 PROJECT_RULES = {"view": Role.VIEWER, "edit": Role.MANAGER, "advance_phase": Role.MANAGER}
 MEMBERSHIP_RULES = {"view": Role.VIEWER, "manage": Role.MANAGER}
-SUCCESS_CRITERION_RULES = {"view": Role.VIEWER, "create": Role.MANAGER, "edit": Role.MANAGER,
-                           "delete": Role.MANAGER}
+SUCCESS_CRITERION_RULES = {
+    "view": Role.VIEWER,
+    "create": Role.MANAGER,
+    "edit": Role.MANAGER,
+    "delete": Role.MANAGER,
+}
 
 
 def project_check(*, user: Any, project: Project, action: str) -> Role:
     """Authorize an action on the project itself (view, edit, advance_phase)."""
-    return require_role(user=user, project=project, role=PROJECT_RULES[action],
-                        action=f"{action.replace('_', ' ')} the project")
+    return require_role(
+        user=user,
+        project=project,
+        role=PROJECT_RULES[action],
+        action=f"{action.replace('_', ' ')} the project",
+    )
 
 
 def membership_check(*, user: Any, project: Project, action: str) -> Role:
     """Authorize reading or changing the member list."""
-    return require_role(user=user, project=project, role=MEMBERSHIP_RULES[action],
-                        action=f"{action} members")
+    return require_role(
+        user=user, project=project, role=MEMBERSHIP_RULES[action], action=f"{action} members"
+    )
 
 
 def success_criterion_check(*, user: Any, project: Project, action: str) -> Role:
     """Authorize an action on success criteria."""
-    return require_role(user=user, project=project, role=SUCCESS_CRITERION_RULES[action],
-                        action=f"{action} success criteria")
+    return require_role(
+        user=user,
+        project=project,
+        role=SUCCESS_CRITERION_RULES[action],
+        action=f"{action} success criteria",
+    )

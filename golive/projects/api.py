@@ -48,12 +48,18 @@ class ProjectOut(Schema):
     def build(project: Project, user) -> "ProjectOut":
         role = project_role(user=user, project=project)
         return ProjectOut(
-            key=project.key, name=project.name, description=project.description,
+            key=project.key,
+            name=project.name,
+            description=project.description,
             sponsor=project.sponsor.username if project.sponsor else None,
-            manager=project.manager.username, time_zone=project.time_zone,
-            planned_go_live=project.planned_go_live, phase=project.phase,
-            version=project.version, my_role=role.name.lower() if role else None,
-            created_at=project.created_at)
+            manager=project.manager.username,
+            time_zone=project.time_zone,
+            planned_go_live=project.planned_go_live,
+            phase=project.phase,
+            version=project.version,
+            my_role=role.name.lower() if role else None,
+            created_at=project.created_at,
+        )
 
 
 class ProjectCreateIn(Schema):
@@ -151,9 +157,13 @@ def projects_list(request: HttpRequest):
     return [ProjectOut.build(p, request.user) for p in projects]
 
 
-@router.post("/projects", response={201: ProjectOut}, summary="Create a project",
-             description="The caller becomes a manager. The readiness checklist and the "
-                         "readiness gate are created with it.")
+@router.post(
+    "/projects",
+    response={201: ProjectOut},
+    summary="Create a project",
+    description="The caller becomes a manager. The readiness checklist and the "
+    "readiness gate are created with it.",
+)
 def projects_create(request: HttpRequest, payload: ProjectCreateIn):
     project = project_create(actor=request.user, **payload.dict())
     return 201, ProjectOut.build(project, request.user)
@@ -164,8 +174,12 @@ def projects_get(request: HttpRequest, key: str):
     return ProjectOut.build(project_get_for_user(user=request.user, key=key), request.user)
 
 
-@router.patch("/projects/{key}", response=ProjectOut, summary="Change a project",
-              description="Send the `version` you read; a stale version is refused with 409.")
+@router.patch(
+    "/projects/{key}",
+    response=ProjectOut,
+    summary="Change a project",
+    description="Send the `version` you read; a stale version is refused with 409.",
+)
 def projects_update(request: HttpRequest, key: str, payload: ProjectUpdateIn):
     project = project_get_for_user(user=request.user, key=key)
     fields = payload.dict(exclude_unset=True)
@@ -174,14 +188,19 @@ def projects_update(request: HttpRequest, key: str, payload: ProjectUpdateIn):
     return ProjectOut.build(project, request.user)
 
 
-@router.post("/projects/{key}/phase", response=ProjectOut, summary="Move to the next phase",
-             description="A phase opened by a gate (execution, by the readiness gate) needs an "
-                         "approved decision on that gate; otherwise 422 lists the failing "
-                         "criteria.")
+@router.post(
+    "/projects/{key}/phase",
+    response=ProjectOut,
+    summary="Move to the next phase",
+    description="A phase opened by a gate (execution, by the readiness gate) needs an "
+    "approved decision on that gate; otherwise 422 lists the failing "
+    "criteria.",
+)
 def projects_phase(request: HttpRequest, key: str, payload: PhaseIn):
     project = project_get_for_user(user=request.user, key=key)
-    project = project_phase_advance(actor=request.user, project=project, to_phase=payload.phase,
-                                    version=payload.version)
+    project = project_phase_advance(
+        actor=request.user, project=project, to_phase=payload.phase, version=payload.version
+    )
     return ProjectOut.build(project, request.user)
 
 
@@ -189,79 +208,109 @@ def projects_phase(request: HttpRequest, key: str, payload: PhaseIn):
 @paginate(PageNumberPagination)
 def members_list(request: HttpRequest, key: str):
     project = project_get_for_user(user=request.user, key=key)
-    return [MemberOut(username=m.user.username, full_name=m.user.get_full_name(),
-                      role=Role(m.role).name.lower())
-            for m in membership_list(user=request.user, project=project)]
+    return [
+        MemberOut(
+            username=m.user.username,
+            full_name=m.user.get_full_name(),
+            role=Role(m.role).name.lower(),
+        )
+        for m in membership_list(user=request.user, project=project)
+    ]
 
 
-@router.put("/projects/{key}/members/{username}", response=MemberOut,
-            summary="Add a member or change their role",
-            description="`role` is one of viewer, contributor, approver, manager.")
+@router.put(
+    "/projects/{key}/members/{username}",
+    response=MemberOut,
+    summary="Add a member or change their role",
+    description="`role` is one of viewer, contributor, approver, manager.",
+)
 def members_set(request: HttpRequest, key: str, username: str, payload: MemberIn):
     project = project_get_for_user(user=request.user, key=key)
-    membership = membership_set(actor=request.user, project=project, user=username,
-                                role=payload.role)
-    return MemberOut(username=membership.user.username,
-                     full_name=membership.user.get_full_name(),
-                     role=Role(membership.role).name.lower())
+    membership = membership_set(
+        actor=request.user, project=project, user=username, role=payload.role
+    )
+    return MemberOut(
+        username=membership.user.username,
+        full_name=membership.user.get_full_name(),
+        role=Role(membership.role).name.lower(),
+    )
 
 
-@router.delete("/projects/{key}/members/{username}", response={204: None},
-               summary="Remove a member")
+@router.delete(
+    "/projects/{key}/members/{username}", response={204: None}, summary="Remove a member"
+)
 def members_remove(request: HttpRequest, key: str, username: str):
     project = project_get_for_user(user=request.user, key=key)
     membership_remove(actor=request.user, project=project, user=username)
     return 204, None
 
 
-@router.get("/projects/{key}/success-criteria", response=list[SuccessCriterionOut],
-            summary="List success criteria")
+@router.get(
+    "/projects/{key}/success-criteria",
+    response=list[SuccessCriterionOut],
+    summary="List success criteria",
+)
 @paginate(PageNumberPagination)
 def success_criteria_list(request: HttpRequest, key: str):
     project = project_get_for_user(user=request.user, key=key)
     return success_criterion_list(user=request.user, project=project)
 
 
-@router.post("/projects/{key}/success-criteria", response={201: SuccessCriterionOut},
-             summary="Define a success criterion",
-             description="`direction` is at_least (higher is better) or at_most.")
+@router.post(
+    "/projects/{key}/success-criteria",
+    response={201: SuccessCriterionOut},
+    summary="Define a success criterion",
+    description="`direction` is at_least (higher is better) or at_most.",
+)
 def success_criteria_create(request: HttpRequest, key: str, payload: SuccessCriterionIn):
     project = project_get_for_user(user=request.user, key=key)
     return 201, success_criterion_create(actor=request.user, project=project, **payload.dict())
 
 
-@router.get("/projects/{key}/success-criteria/{criterion_id}", response=SuccessCriterionOut,
-            summary="Get a success criterion")
+@router.get(
+    "/projects/{key}/success-criteria/{criterion_id}",
+    response=SuccessCriterionOut,
+    summary="Get a success criterion",
+)
 def success_criteria_get(request: HttpRequest, key: str, criterion_id: int):
     project = project_get_for_user(user=request.user, key=key)
     return success_criterion_get(user=request.user, project=project, criterion_id=criterion_id)
 
 
-@router.patch("/projects/{key}/success-criteria/{criterion_id}", response=SuccessCriterionOut,
-              summary="Change a success criterion")
-def success_criteria_update(request: HttpRequest, key: str, criterion_id: int,
-                            payload: SuccessCriterionPatchIn):
+@router.patch(
+    "/projects/{key}/success-criteria/{criterion_id}",
+    response=SuccessCriterionOut,
+    summary="Change a success criterion",
+)
+def success_criteria_update(
+    request: HttpRequest, key: str, criterion_id: int, payload: SuccessCriterionPatchIn
+):
     project = project_get_for_user(user=request.user, key=key)
-    criterion = success_criterion_get(user=request.user, project=project,
-                                      criterion_id=criterion_id)
+    criterion = success_criterion_get(user=request.user, project=project, criterion_id=criterion_id)
     fields = payload.dict(exclude_unset=True)
     version = fields.pop("version")
-    return success_criterion_update(actor=request.user, criterion=criterion, version=version,
-                                    **fields)
+    return success_criterion_update(
+        actor=request.user, criterion=criterion, version=version, **fields
+    )
 
 
-@router.delete("/projects/{key}/success-criteria/{criterion_id}", response={204: None},
-               summary="Delete a success criterion")
+@router.delete(
+    "/projects/{key}/success-criteria/{criterion_id}",
+    response={204: None},
+    summary="Delete a success criterion",
+)
 def success_criteria_delete(request: HttpRequest, key: str, criterion_id: int):
     project = project_get_for_user(user=request.user, key=key)
-    criterion = success_criterion_get(user=request.user, project=project,
-                                      criterion_id=criterion_id)
+    criterion = success_criterion_get(user=request.user, project=project, criterion_id=criterion_id)
     success_criterion_delete(actor=request.user, criterion=criterion)
     return 204, None
 
 
-@router.get("/projects/{key}/activity", response=list[EventOut],
-            summary="The project's activity (audit events), newest first")
+@router.get(
+    "/projects/{key}/activity",
+    response=list[EventOut],
+    summary="The project's activity (audit events), newest first",
+)
 @paginate(PageNumberPagination)
 def activity_list(request: HttpRequest, key: str):
     project = project_get_for_user(user=request.user, key=key)

@@ -21,10 +21,16 @@ def success_criteria_defined(project, params: SuccessCriteriaParams) -> Outcome:
     count = project.success_criteria.count()
     link = (Evidence("Success criteria", reverse("web:success_criteria", args=[project.key])),)
     if count >= params.minimum:
-        return Outcome(True, f"{count} success criteria defined (at least {params.minimum} "
-                             "needed).", link)
+        return Outcome(
+            True, f"{count} success criteria defined (at least {params.minimum} needed).", link
+        )
     if count == 0:
-        return Outcome(False, f"No success criteria defined; at least {params.minimum} needed "
-                              "before implementation starts.", link)
-    return Outcome(False, f"Only {count} success criteria defined; at least {params.minimum} "
-                          "needed.", link)
+        return Outcome(
+            False,
+            f"No success criteria defined; at least {params.minimum} needed "
+            "before implementation starts.",
+            link,
+        )
+    return Outcome(
+        False, f"Only {count} success criteria defined; at least {params.minimum} needed.", link
+    )

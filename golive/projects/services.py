@@ -18,8 +18,16 @@ from golive.projects.access import (
 )
 from golive.projects.models import Membership, Phase, Project, Role, SuccessCriterion
 
-PROJECT_FIELDS = ["key", "name", "description", "sponsor", "manager", "time_zone",
-                  "planned_go_live", "phase"]
+PROJECT_FIELDS = [
+    "key",
+    "name",
+    "description",
+    "sponsor",
+    "manager",
+    "time_zone",
+    "planned_go_live",
+    "phase",
+]
 CRITERION_FIELDS = ["metric", "target", "unit", "direction", "due_date", "owner"]
 
 
@@ -51,14 +59,24 @@ def _membership_upsert(*, actor: Any, project: Project, user: User, role: Role) 
         membership = Membership(project=project, user=user, role=role)
         membership.full_clean()
         membership.save()
-        audit_record(actor=actor, action="membership.add", obj=membership, project=project,
-                     changes={"user": [None, user.username], "role": [None, int(role)]})
+        audit_record(
+            actor=actor,
+            action="membership.add",
+            obj=membership,
+            project=project,
+            changes={"user": [None, user.username], "role": [None, int(role)]},
+        )
     elif membership.role != role:
         old = membership.role
         membership.role = role
         membership.save(update_fields=["role"])
-        audit_record(actor=actor, action="membership.change", obj=membership, project=project,
-                     changes={"role": [old, int(role)]})
+        audit_record(
+            actor=actor,
+            action="membership.change",
+            obj=membership,
+            project=project,
+            changes={"role": [old, int(role)]},
+        )
     project_roles_forget(user)
     project_roles_forget(actor)
     return membership
@@ -101,13 +119,19 @@ def project_create(
     try:
         with transaction.atomic():
             project.save()
-            audit_record(actor=actor, action="project.create", obj=project, project=project,
-                         changes=audit_diff({}, audit_snapshot(project, PROJECT_FIELDS)))
+            audit_record(
+                actor=actor,
+                action="project.create",
+                obj=project,
+                project=project,
+                changes=audit_diff({}, audit_snapshot(project, PROJECT_FIELDS)),
+            )
             _membership_upsert(actor=actor, project=project, user=actor, role=Role.MANAGER)
             _membership_upsert(actor=actor, project=project, user=manager_user, role=Role.MANAGER)
             if sponsor_user is not None and sponsor_user.pk not in {actor.pk, manager_user.pk}:
-                _membership_upsert(actor=actor, project=project, user=sponsor_user,
-                                   role=Role.APPROVER)
+                _membership_upsert(
+                    actor=actor, project=project, user=sponsor_user, role=Role.APPROVER
+                )
             readiness_checklist_seed(actor=actor, project=project)
             gate_create_readiness(actor=actor, project=project)
     except IntegrityError:
@@ -115,8 +139,9 @@ def project_create(
     return project
 
 
-def project_update(*, actor: User, project: Project, version: int | None = None,
-                   **fields: Any) -> Project:
+def project_update(
+    *, actor: User, project: Project, version: int | None = None, **fields: Any
+) -> Project:
     """Change a project's name, description, sponsor, manager, time zone or go-live date."""
     allowed = {"name", "description", "sponsor", "manager", "time_zone", "planned_go_live"}
     unknown = set(fields) - allowed
@@ -142,13 +167,15 @@ def project_update(*, actor: User, project: Project, version: int | None = None,
         if changes:
             project.version += 1
             project.save()
-            audit_record(actor=actor, action="project.update", obj=project, project=project,
-                         changes=changes)
+            audit_record(
+                actor=actor, action="project.update", obj=project, project=project, changes=changes
+            )
     return project
 
 
-def project_phase_advance(*, actor: User, project: Project, to_phase: str,
-                          version: int | None = None) -> Project:
+def project_phase_advance(
+    *, actor: User, project: Project, to_phase: str, version: int | None = None
+) -> Project:
     """Move a project to the next phase; a phase that a gate opens needs an approved decision."""
     from golive.gates.selectors import gate_guarding_phase
     from golive.gates.services import gate_evaluate
@@ -166,12 +193,16 @@ def project_phase_advance(*, actor: User, project: Project, to_phase: str,
                 failing = [c for c in evaluation.criteria if not c.passed]
                 if failing:
                     reasons = "; ".join(f"{c.label}: {c.detail}" for c in failing)
-                    message = (f"{project.key} cannot move to {Phase(to_phase).label.lower()}: "
-                               f"the {gate.title} gate fails. {reasons}")
+                    message = (
+                        f"{project.key} cannot move to {Phase(to_phase).label.lower()}: "
+                        f"the {gate.title} gate fails. {reasons}"
+                    )
                 else:
-                    message = (f"{project.key} cannot move to {Phase(to_phase).label.lower()} "
-                               f"without an approved decision on the {gate.title} gate. The gate "
-                               "passes: open a decision and collect the approvals.")
+                    message = (
+                        f"{project.key} cannot move to {Phase(to_phase).label.lower()} "
+                        f"without an approved decision on the {gate.title} gate. The gate "
+                        "passes: open a decision and collect the approvals."
+                    )
                 raise ValidationError({"phase": message})
         _phase_set(actor=actor, project=project, to_phase=to_phase)
     return project
@@ -183,12 +214,19 @@ def _phase_step_check(project: Project, to_phase: str) -> None:
         raise ValidationError({"phase": f"{to_phase!r} is not a phase; use one of {order}."})
     current = order.index(project.phase)
     if order.index(to_phase) != current + 1:
-        raise ValidationError({"phase": (
-            f"{project.key} is in {Phase(project.phase).label.lower()}; it can only move to the "
-            f"next phase"
-            + (f" ({Phase(order[current + 1]).label.lower()})." if current + 1 < len(order)
-               else ", and it is closed.")
-        )})
+        raise ValidationError(
+            {
+                "phase": (
+                    f"{project.key} is in {Phase(project.phase).label.lower()}; it can only move to the "
+                    f"next phase"
+                    + (
+                        f" ({Phase(order[current + 1]).label.lower()})."
+                        if current + 1 < len(order)
+                        else ", and it is closed."
+                    )
+                )
+            }
+        )
 
 
 def _phase_set(*, actor: Any, project: Project, to_phase: str) -> None:
@@ -196,8 +234,13 @@ def _phase_set(*, actor: Any, project: Project, to_phase: str) -> None:
     project.phase = to_phase
     project.version += 1
     project.save(update_fields=["phase", "version", "updated_at"])
-    audit_record(actor=actor, action="project.phase", obj=project, project=project,
-                 changes={"phase": [old, to_phase]})
+    audit_record(
+        actor=actor,
+        action="project.phase",
+        obj=project,
+        project=project,
+        changes={"phase": [old, to_phase]},
+    )
 
 
 def project_phase_enter_by_decision(*, actor: Any, project: Project, to_phase: str) -> bool:
@@ -213,21 +256,28 @@ def project_phase_enter_by_decision(*, actor: Any, project: Project, to_phase: s
     return True
 
 
-def membership_set(*, actor: User, project: Project, user: User | str, role: int | str) -> Membership:
+def membership_set(
+    *, actor: User, project: Project, user: User | str, role: int | str
+) -> Membership:
     """Add a member or change their role."""
     try:
         role_value = Role(int(role)) if str(role).isdigit() else Role[str(role).upper()]
     except (KeyError, ValueError):
-        raise ValidationError({"role": f"{role!r} is not a role; use viewer, contributor, "
-                                       "approver or manager."}) from None
+        raise ValidationError(
+            {"role": f"{role!r} is not a role; use viewer, contributor, approver or manager."}
+        ) from None
     with transaction.atomic():
         membership_check(user=actor, project=project, action="manage")
         member = user_resolve(user, field="user")
         if member is None:
             raise ValidationError({"user": "Name the user to add."})
         if member.pk == project.manager_id and role_value != Role.MANAGER:
-            raise ValidationError({"role": f"{member.username} is the project's manager; name "
-                                           "another manager before changing their role."})
+            raise ValidationError(
+                {
+                    "role": f"{member.username} is the project's manager; name "
+                    "another manager before changing their role."
+                }
+            )
         return _membership_upsert(actor=actor, project=project, user=member, role=role_value)
 
 
@@ -238,12 +288,21 @@ def membership_remove(*, actor: User, project: Project, user: User | str) -> Non
         member = member_resolve(project, user, field="user")
         assert member is not None
         if member.pk in {project.manager_id, project.sponsor_id}:
-            raise ValidationError({"user": f"{member.username} is the project's "
-                                           f"{'manager' if member.pk == project.manager_id else 'sponsor'}; "
-                                           "assign someone else first."})
+            raise ValidationError(
+                {
+                    "user": f"{member.username} is the project's "
+                    f"{'manager' if member.pk == project.manager_id else 'sponsor'}; "
+                    "assign someone else first."
+                }
+            )
         membership = Membership.objects.get(project=project, user=member)
-        audit_record(actor=actor, action="membership.remove", obj=membership, project=project,
-                     changes={"user": [member.username, None], "role": [membership.role, None]})
+        audit_record(
+            actor=actor,
+            action="membership.remove",
+            obj=membership,
+            project=project,
+            changes={"user": [member.username, None], "role": [membership.role, None]},
+        )
         membership.delete()
         project_roles_forget(member)
 
@@ -258,9 +317,17 @@ def _decimal(value: Any, field: str) -> Decimal:
     return result
 
 
-def success_criterion_create(*, actor: User, project: Project, metric: str, target: Any,
-                             direction: str, owner: User | str, unit: str = "",
-                             due_date: date | None = None) -> SuccessCriterion:
+def success_criterion_create(
+    *,
+    actor: User,
+    project: Project,
+    metric: str,
+    target: Any,
+    direction: str,
+    owner: User | str,
+    unit: str = "",
+    due_date: date | None = None,
+) -> SuccessCriterion:
     """Define a success criterion; its owner must be a project member."""
     with transaction.atomic():
         success_criterion_check(user=actor, project=project, action="create")
@@ -275,21 +342,29 @@ def success_criterion_create(*, actor: User, project: Project, metric: str, targ
         )
         criterion.full_clean()
         criterion.save()
-        audit_record(actor=actor, action="success_criterion.create", obj=criterion,
-                     project=project,
-                     changes=audit_diff({}, audit_snapshot(criterion, CRITERION_FIELDS)))
+        audit_record(
+            actor=actor,
+            action="success_criterion.create",
+            obj=criterion,
+            project=project,
+            changes=audit_diff({}, audit_snapshot(criterion, CRITERION_FIELDS)),
+        )
     return criterion
 
 
-def success_criterion_update(*, actor: User, criterion: SuccessCriterion,
-                             version: int | None = None, **fields: Any) -> SuccessCriterion:
+def success_criterion_update(
+    *, actor: User, criterion: SuccessCriterion, version: int | None = None, **fields: Any
+) -> SuccessCriterion:
     """Change a success criterion (metric, target, unit, direction, due date, owner)."""
     unknown = set(fields) - set(CRITERION_FIELDS)
     if unknown:
         raise ValidationError({name: "This field cannot be changed." for name in unknown})
     with transaction.atomic():
-        criterion = SuccessCriterion.objects.select_for_update().select_related("project").get(
-            pk=criterion.pk)
+        criterion = (
+            SuccessCriterion.objects.select_for_update()
+            .select_related("project")
+            .get(pk=criterion.pk)
+        )
         project = criterion.project
         success_criterion_check(user=actor, project=project, action="edit")
         version_check(criterion, version, what="This success criterion")
@@ -305,20 +380,33 @@ def success_criterion_update(*, actor: User, criterion: SuccessCriterion,
         if changes:
             criterion.version += 1
             criterion.save()
-            audit_record(actor=actor, action="success_criterion.update", obj=criterion,
-                         project=project, changes=changes)
+            audit_record(
+                actor=actor,
+                action="success_criterion.update",
+                obj=criterion,
+                project=project,
+                changes=changes,
+            )
     return criterion
 
 
-def success_criterion_delete(*, actor: User, criterion: SuccessCriterion,
-                             version: int | None = None) -> None:
+def success_criterion_delete(
+    *, actor: User, criterion: SuccessCriterion, version: int | None = None
+) -> None:
     """Delete a success criterion."""
     with transaction.atomic():
-        criterion = SuccessCriterion.objects.select_for_update().select_related("project").get(
-            pk=criterion.pk)
+        criterion = (
+            SuccessCriterion.objects.select_for_update()
+            .select_related("project")
+            .get(pk=criterion.pk)
+        )
         success_criterion_check(user=actor, project=criterion.project, action="delete")
         version_check(criterion, version, what="This success criterion")
-        audit_record(actor=actor, action="success_criterion.delete", obj=criterion,
-                     project=criterion.project,
-                     changes=audit_diff(audit_snapshot(criterion, CRITERION_FIELDS), {}))
+        audit_record(
+            actor=actor,
+            action="success_criterion.delete",
+            obj=criterion,
+            project=criterion.project,
+            changes=audit_diff(audit_snapshot(criterion, CRITERION_FIELDS), {}),
+        )
         criterion.delete()

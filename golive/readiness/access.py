@@ -19,5 +19,9 @@ READINESS_ITEM_RULES = {
 
 def readiness_item_check(*, user: Any, project: Project, action: str) -> Role:
     """Authorize an action on a project's readiness items."""
-    return require_role(user=user, project=project, role=READINESS_ITEM_RULES[action],
-                        action=f"{action.replace('_', ' ')} readiness items")
+    return require_role(
+        user=user,
+        project=project,
+        role=READINESS_ITEM_RULES[action],
+        action=f"{action.replace('_', ' ')} readiness items",
+    )

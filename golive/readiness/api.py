@@ -87,76 +87,112 @@ def _item(request: HttpRequest, key: str, item_id: int):
     return readiness_item_get(user=request.user, project=project, item_id=item_id)
 
 
-@router.get("/projects/{key}/readiness-items", response=list[ItemOut],
-            summary="List the readiness checklist")
+@router.get(
+    "/projects/{key}/readiness-items",
+    response=list[ItemOut],
+    summary="List the readiness checklist",
+)
 @paginate(PageNumberPagination)
 def items_list(request: HttpRequest, key: str):
     project = project_get_for_user(user=request.user, key=key)
     return readiness_item_list(user=request.user, project=project)
 
 
-@router.post("/projects/{key}/readiness-items", response={201: ItemOut},
-             summary="Add a readiness item")
+@router.post(
+    "/projects/{key}/readiness-items", response={201: ItemOut}, summary="Add a readiness item"
+)
 def items_create(request: HttpRequest, key: str, payload: ItemCreateIn):
     project = project_get_for_user(user=request.user, key=key)
     return 201, readiness_item_create(actor=request.user, project=project, **payload.dict())
 
 
-@router.get("/projects/{key}/readiness-items/{item_id}", response=ItemOut,
-            summary="Get a readiness item")
+@router.get(
+    "/projects/{key}/readiness-items/{item_id}", response=ItemOut, summary="Get a readiness item"
+)
 def items_get(request: HttpRequest, key: str, item_id: int):
     return _item(request, key, item_id)
 
 
-@router.patch("/projects/{key}/readiness-items/{item_id}", response=ItemOut,
-              summary="Edit a readiness item",
-              description="Changing the evidence clears the approval.")
+@router.patch(
+    "/projects/{key}/readiness-items/{item_id}",
+    response=ItemOut,
+    summary="Edit a readiness item",
+    description="Changing the evidence clears the approval.",
+)
 def items_update(request: HttpRequest, key: str, item_id: int, payload: ItemPatchIn):
     fields = payload.dict(exclude_unset=True)
     version = fields.pop("version")
-    return readiness_item_update(actor=request.user, item=_item(request, key, item_id),
-                                 version=version, **fields)
+    return readiness_item_update(
+        actor=request.user, item=_item(request, key, item_id), version=version, **fields
+    )
 
 
-@router.post("/projects/{key}/readiness-items/{item_id}/status", response=ItemOut,
-             summary="Mark ready, waive (with a reason) or reopen",
-             description="`status`: ready (needs evidence; contributors), waived (needs `reason`; "
-                         "approvers), open.")
+@router.post(
+    "/projects/{key}/readiness-items/{item_id}/status",
+    response=ItemOut,
+    summary="Mark ready, waive (with a reason) or reopen",
+    description="`status`: ready (needs evidence; contributors), waived (needs `reason`; "
+    "approvers), open.",
+)
 def items_status(request: HttpRequest, key: str, item_id: int, payload: StatusIn):
-    return readiness_item_set_status(actor=request.user, item=_item(request, key, item_id),
-                                     status=payload.status, version=payload.version,
-                                     reason=payload.reason)
+    return readiness_item_set_status(
+        actor=request.user,
+        item=_item(request, key, item_id),
+        status=payload.status,
+        version=payload.version,
+        reason=payload.reason,
+    )
 
 
-@router.post("/projects/{key}/readiness-items/{item_id}/approve", response=ItemOut,
-             summary="Approve a ready item (approvers)")
+@router.post(
+    "/projects/{key}/readiness-items/{item_id}/approve",
+    response=ItemOut,
+    summary="Approve a ready item (approvers)",
+)
 def items_approve(request: HttpRequest, key: str, item_id: int, payload: VersionIn):
-    return readiness_item_approve(actor=request.user, item=_item(request, key, item_id),
-                                  version=payload.version)
+    return readiness_item_approve(
+        actor=request.user, item=_item(request, key, item_id), version=payload.version
+    )
 
 
-@router.post("/projects/{key}/readiness-items/{item_id}/evidence", response=ItemOut,
-             summary="Upload an evidence file",
-             description="Multipart form with `file` (and optionally `version`). Replaces an "
-                         "earlier file and clears the approval.")
-def items_attach(request: HttpRequest, key: str, item_id: int, file: File[UploadedFile],
-                 version: Form[int | None] = None):
-    return readiness_item_attach(actor=request.user, item=_item(request, key, item_id),
-                                 upload=file, version=version)
+@router.post(
+    "/projects/{key}/readiness-items/{item_id}/evidence",
+    response=ItemOut,
+    summary="Upload an evidence file",
+    description="Multipart form with `file` (and optionally `version`). Replaces an "
+    "earlier file and clears the approval.",
+)
+def items_attach(
+    request: HttpRequest,
+    key: str,
+    item_id: int,
+    file: File[UploadedFile],
+    version: Form[int | None] = None,
+):
+    return readiness_item_attach(
+        actor=request.user, item=_item(request, key, item_id), upload=file, version=version
+    )
 
 
-@router.get("/projects/{key}/readiness-items/{item_id}/evidence",
-            summary="Download the evidence file", response={200: None})
+@router.get(
+    "/projects/{key}/readiness-items/{item_id}/evidence",
+    summary="Download the evidence file",
+    response={200: None},
+)
 def items_evidence(request: HttpRequest, key: str, item_id: int):
     item = _item(request, key, item_id)
     if not item.evidence_file:
         raise NotFound(f"Readiness item {item_id} has no evidence file.")
-    return FileResponse(item.evidence_file.open("rb"), as_attachment=True,
-                        filename=item.evidence_file_name or None)
+    return FileResponse(
+        item.evidence_file.open("rb"), as_attachment=True, filename=item.evidence_file_name or None
+    )
 
 
-@router.delete("/projects/{key}/readiness-items/{item_id}", response={204: None},
-               summary="Delete a readiness item (managers)")
+@router.delete(
+    "/projects/{key}/readiness-items/{item_id}",
+    response={204: None},
+    summary="Delete a readiness item (managers)",
+)
 def items_delete(request: HttpRequest, key: str, item_id: int):
     readiness_item_delete(actor=request.user, item=_item(request, key, item_id))
     return 204, None

@@ -25,8 +25,11 @@ def checklist_complete(project, params: NoParams) -> Outcome:
     ready = sum(1 for i in items if i.status == "ready" and i.approved_by_id is not None)
     waived = sum(1 for i in items if i.status == "waived")
     if not open_items and not unapproved:
-        return Outcome(True, f"All {len(items)} items are ready ({ready} approved, "
-                             f"{waived} waived).", (Evidence("Checklist", url),))
+        return Outcome(
+            True,
+            f"All {len(items)} items are ready ({ready} approved, {waived} waived).",
+            (Evidence("Checklist", url),),
+        )
     parts = []
     if open_items:
         parts.append(f"{len(open_items)} of {len(items)} items not ready: {_names(open_items)}")

@@ -31,8 +31,9 @@ class ReadinessItem(models.Model):
     An item counts for the readiness gate when it is ready and approved, or waived with a reason.
     """
 
-    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE,
-                                related_name="readiness_items")
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="readiness_items"
+    )
     category = models.CharField(max_length=20, choices=Category.choices, default=Category.OTHER)
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
@@ -43,8 +44,9 @@ class ReadinessItem(models.Model):
     evidence_file = models.FileField(upload_to=evidence_path, max_length=300, blank=True)
     evidence_file_name = models.CharField(max_length=255, blank=True)
     waive_reason = models.TextField(blank=True)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="+")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     approved_at = models.DateTimeField(null=True, blank=True)
     position = models.PositiveIntegerField(default=0)
     version = models.PositiveIntegerField(default=1)

@@ -14,7 +14,8 @@ def readiness_item_list(*, user: Any, project: Project) -> QuerySet[ReadinessIte
     """Return a project's checklist in order."""
     readiness_item_check(user=user, project=project, action="view")
     return ReadinessItem.objects.filter(project=project).select_related(
-        "owner", "approved_by", "project")
+        "owner", "approved_by", "project"
+    )
 
 
 def readiness_item_get(*, user: Any, project: Project, item_id: int) -> ReadinessItem:

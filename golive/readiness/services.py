@@ -19,8 +19,19 @@ from golive.readiness.access import readiness_item_check
 from golive.readiness.checklist import TEMPLATE
 from golive.readiness.models import Category, ItemStatus, ReadinessItem
 
-ITEM_FIELDS = ["category", "title", "description", "owner", "status", "evidence_note",
-               "evidence_link", "evidence_file", "waive_reason", "approved_by", "approved_at"]
+ITEM_FIELDS = [
+    "category",
+    "title",
+    "description",
+    "owner",
+    "status",
+    "evidence_note",
+    "evidence_link",
+    "evidence_file",
+    "waive_reason",
+    "approved_by",
+    "approved_at",
+]
 EVIDENCE_FIELDS = {"evidence_note", "evidence_link", "evidence_file"}
 
 
@@ -29,31 +40,60 @@ def readiness_checklist_seed(*, actor: User, project: Project) -> list[Readiness
     items = []
     with transaction.atomic():
         for position, (category, title, description) in enumerate(TEMPLATE, start=1):
-            item = ReadinessItem(project=project, category=category, title=title,
-                                 description=description, owner=project.manager, position=position)
+            item = ReadinessItem(
+                project=project,
+                category=category,
+                title=title,
+                description=description,
+                owner=project.manager,
+                position=position,
+            )
             item.full_clean()
             item.save()
-            audit_record(actor=actor, action="readiness_item.create", obj=item, project=project,
-                         changes=audit_diff({}, audit_snapshot(item, ["title", "owner", "status"])))
+            audit_record(
+                actor=actor,
+                action="readiness_item.create",
+                obj=item,
+                project=project,
+                changes=audit_diff({}, audit_snapshot(item, ["title", "owner", "status"])),
+            )
             items.append(item)
     return items
 
 
-def readiness_item_create(*, actor: User, project: Project, title: str, owner: User | str,
-                          description: str = "", category: str = Category.OTHER) -> ReadinessItem:
+def readiness_item_create(
+    *,
+    actor: User,
+    project: Project,
+    title: str,
+    owner: User | str,
+    description: str = "",
+    category: str = Category.OTHER,
+) -> ReadinessItem:
     """Add an item to the checklist; its owner must be a project member."""
     with transaction.atomic():
         readiness_item_check(user=actor, project=project, action="create")
-        position = (project.readiness_items.order_by("-position")
-                    .values_list("position", flat=True).first() or 0) + 1
-        item = ReadinessItem(project=project, title=(title or "").strip(),
-                             description=description or "", category=category or Category.OTHER,
-                             owner=member_resolve(project, owner, field="owner"),
-                             position=position)
+        position = (
+            project.readiness_items.order_by("-position").values_list("position", flat=True).first()
+            or 0
+        ) + 1
+        item = ReadinessItem(
+            project=project,
+            title=(title or "").strip(),
+            description=description or "",
+            category=category or Category.OTHER,
+            owner=member_resolve(project, owner, field="owner"),
+            position=position,
+        )
         item.full_clean()
         item.save()
-        audit_record(actor=actor, action="readiness_item.create", obj=item, project=project,
-                     changes=audit_diff({}, audit_snapshot(item, ITEM_FIELDS)))
+        audit_record(
+            actor=actor,
+            action="readiness_item.create",
+            obj=item,
+            project=project,
+            changes=audit_diff({}, audit_snapshot(item, ITEM_FIELDS)),
+        )
     return item
 
 
@@ -75,8 +115,9 @@ def _clear_approval(item: ReadinessItem) -> None:
     item.approved_at = None
 
 
-def readiness_item_update(*, actor: User, item: ReadinessItem, version: int | None = None,
-                          **fields: Any) -> ReadinessItem:
+def readiness_item_update(
+    *, actor: User, item: ReadinessItem, version: int | None = None, **fields: Any
+) -> ReadinessItem:
     """Edit an item's text, owner or evidence; changed evidence needs a new approval."""
     allowed = {"title", "description", "category", "owner", "evidence_note", "evidence_link"}
     unknown = set(fields) - allowed
@@ -97,22 +138,33 @@ def readiness_item_update(*, actor: User, item: ReadinessItem, version: int | No
         if EVIDENCE_FIELDS & set(audit_diff(before, audit_snapshot(item, ITEM_FIELDS))):
             _clear_approval(item)
             if item.status == ItemStatus.READY and not item.has_evidence:
-                raise ValidationError({"evidence_note": (
-                    "A ready item keeps at least one piece of evidence; reopen it first.")})
+                raise ValidationError(
+                    {
+                        "evidence_note": (
+                            "A ready item keeps at least one piece of evidence; reopen it first."
+                        )
+                    }
+                )
         _save(actor, item, before, "readiness_item.update")
     return item
 
 
-def readiness_item_attach(*, actor: User, item: ReadinessItem, upload: UploadedFile,
-                          version: int | None = None) -> ReadinessItem:
+def readiness_item_attach(
+    *, actor: User, item: ReadinessItem, upload: UploadedFile, version: int | None = None
+) -> ReadinessItem:
     """Attach a file as evidence, replacing any earlier file; needs a new approval."""
     limit = settings.GOLIVE_MAX_UPLOAD_BYTES
     if upload.size is None or upload.size == 0:
         raise ValidationError({"file": "The uploaded file is empty."})
     if upload.size > limit:
-        raise ValidationError({"file": (
-            f"{upload.name} is {upload.size / 1_048_576:.1f} MB; evidence files are limited to "
-            f"{limit // 1_048_576} MB (GOLIVE_MAX_UPLOAD_MB).")})
+        raise ValidationError(
+            {
+                "file": (
+                    f"{upload.name} is {upload.size / 1_048_576:.1f} MB; evidence files are limited to "
+                    f"{limit // 1_048_576} MB (GOLIVE_MAX_UPLOAD_MB)."
+                )
+            }
+        )
     name = get_valid_filename(os.path.basename(upload.name or "evidence"))[:200] or "evidence"
     old_file = None
     with transaction.atomic():
@@ -135,8 +187,9 @@ def readiness_item_attach(*, actor: User, item: ReadinessItem, upload: UploadedF
     return item
 
 
-def readiness_item_set_status(*, actor: User, item: ReadinessItem, status: str,
-                              version: int | None = None, reason: str = "") -> ReadinessItem:
+def readiness_item_set_status(
+    *, actor: User, item: ReadinessItem, status: str, version: int | None = None, reason: str = ""
+) -> ReadinessItem:
     """Mark an item ready (needs evidence), waived (approvers, with a reason) or open again."""
     if status not in ItemStatus.values:
         raise ValidationError({"status": f"{status!r} is not a status; use open, ready or waived."})
@@ -147,9 +200,14 @@ def readiness_item_set_status(*, actor: User, item: ReadinessItem, status: str,
         version_check(item, version, what=f"Readiness item {item.title!r}")
         before = audit_snapshot(item, ITEM_FIELDS)
         if status == ItemStatus.READY and not item.has_evidence:
-            raise ValidationError({"status": (
-                f"{item.title!r} has no evidence yet: add a note, a link or a file before marking "
-                "it ready.")})
+            raise ValidationError(
+                {
+                    "status": (
+                        f"{item.title!r} has no evidence yet: add a note, a link or a file before marking "
+                        "it ready."
+                    )
+                }
+            )
         if status == ItemStatus.WAIVED:
             if not (reason or "").strip():
                 raise ValidationError({"reason": "Say why this item is waived."})
@@ -162,17 +220,23 @@ def readiness_item_set_status(*, actor: User, item: ReadinessItem, status: str,
     return item
 
 
-def readiness_item_approve(*, actor: User, item: ReadinessItem,
-                           version: int | None = None) -> ReadinessItem:
+def readiness_item_approve(
+    *, actor: User, item: ReadinessItem, version: int | None = None
+) -> ReadinessItem:
     """Approve a ready item's evidence."""
     with transaction.atomic():
         item = _locked(item)
         readiness_item_check(user=actor, project=item.project, action="approve")
         version_check(item, version, what=f"Readiness item {item.title!r}")
         if item.status != ItemStatus.READY:
-            raise ValidationError({"status": (
-                f"{item.title!r} is {item.get_status_display().lower()}; only a ready item can be "
-                "approved.")})
+            raise ValidationError(
+                {
+                    "status": (
+                        f"{item.title!r} is {item.get_status_display().lower()}; only a ready item can be "
+                        "approved."
+                    )
+                }
+            )
         if item.approved_by_id is not None:
             return item
         before = audit_snapshot(item, ITEM_FIELDS)
@@ -189,8 +253,13 @@ def readiness_item_delete(*, actor: User, item: ReadinessItem, version: int | No
         readiness_item_check(user=actor, project=item.project, action="delete")
         version_check(item, version, what=f"Readiness item {item.title!r}")
         stored = item.evidence_file.name
-        audit_record(actor=actor, action="readiness_item.delete", obj=item, project=item.project,
-                     changes=audit_diff(audit_snapshot(item, ITEM_FIELDS), {}))
+        audit_record(
+            actor=actor,
+            action="readiness_item.delete",
+            obj=item,
+            project=item.project,
+            changes=audit_diff(audit_snapshot(item, ITEM_FIELDS), {}),
+        )
         item.delete()
         if stored:
             storage = item.evidence_file.storage

@@ -7,105 +7,305 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('projects', '0001_initial'),
+        ("projects", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Gate',
+            name="Gate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=49, validators=[django.core.validators.RegexValidator('^[a-z0-9][a-z0-9-]{0,48}$', 'Use lower-case letters, digits and dashes (e.g. go-live), at most 49 characters.')])),
-                ('title', models.CharField(max_length=120)),
-                ('description', models.TextField(blank=True)),
-                ('opens_phase', models.CharField(blank=True, choices=[('readiness', 'Readiness'), ('execution', 'Execution'), ('rollout', 'Rollout'), ('hypercare', 'Hypercare'), ('handed_over', 'Handed over'), ('closed', 'Closed')], help_text='The phase an approved decision on this gate moves the project into.', max_length=20)),
-                ('quorum', models.PositiveSmallIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1)])),
-                ('is_system', models.BooleanField(default=False, help_text='Created by golive; cannot be deleted.')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('approvers', models.ManyToManyField(blank=True, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='gates', to='projects.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        max_length=49,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z0-9][a-z0-9-]{0,48}$",
+                                "Use lower-case letters, digits and dashes (e.g. go-live), at most 49 characters.",
+                            )
+                        ],
+                    ),
+                ),
+                ("title", models.CharField(max_length=120)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "opens_phase",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("readiness", "Readiness"),
+                            ("execution", "Execution"),
+                            ("rollout", "Rollout"),
+                            ("hypercare", "Hypercare"),
+                            ("handed_over", "Handed over"),
+                            ("closed", "Closed"),
+                        ],
+                        help_text="The phase an approved decision on this gate moves the project into.",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "quorum",
+                    models.PositiveSmallIntegerField(
+                        default=1, validators=[django.core.validators.MinValueValidator(1)]
+                    ),
+                ),
+                (
+                    "is_system",
+                    models.BooleanField(
+                        default=False, help_text="Created by golive; cannot be deleted."
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "approvers",
+                    models.ManyToManyField(
+                        blank=True, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="gates",
+                        to="projects.project",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Decision',
+            name="Decision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('go', 'Go decision'), ('waiver', 'Waiver'), ('waiver_revocation', 'Waiver revoked')], max_length=20)),
-                ('status', models.CharField(choices=[('pending', 'Pending approval'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('withdrawn', 'Withdrawn')], max_length=10)),
-                ('criterion_key', models.CharField(blank=True, max_length=49)),
-                ('reason', models.TextField(blank=True)),
-                ('snapshot', models.JSONField(help_text='The evaluation as it stood when the decision opened.')),
-                ('quorum', models.PositiveSmallIntegerField(default=1)),
-                ('approver_ids', models.JSONField(default=list, help_text='The named approvers, fixed at opening.')),
-                ('opened_at', models.DateTimeField()),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('opened_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='decisions', to='projects.project')),
-                ('revokes', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='revoked_by', to='gates.decision')),
-                ('gate', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='decisions', to='gates.gate')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("go", "Go decision"),
+                            ("waiver", "Waiver"),
+                            ("waiver_revocation", "Waiver revoked"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending approval"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("criterion_key", models.CharField(blank=True, max_length=49)),
+                ("reason", models.TextField(blank=True)),
+                (
+                    "snapshot",
+                    models.JSONField(
+                        help_text="The evaluation as it stood when the decision opened."
+                    ),
+                ),
+                ("quorum", models.PositiveSmallIntegerField(default=1)),
+                (
+                    "approver_ids",
+                    models.JSONField(
+                        default=list, help_text="The named approvers, fixed at opening."
+                    ),
+                ),
+                ("opened_at", models.DateTimeField()),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "opened_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="decisions",
+                        to="projects.project",
+                    ),
+                ),
+                (
+                    "revokes",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="revoked_by",
+                        to="gates.decision",
+                    ),
+                ),
+                (
+                    "gate",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="decisions",
+                        to="gates.gate",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-opened_at', '-id'],
+                "ordering": ["-opened_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Criterion',
+            name="Criterion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=49, validators=[django.core.validators.RegexValidator('^[a-z0-9][a-z0-9-]{0,48}$', 'Use lower-case letters, digits and dashes (e.g. go-live), at most 49 characters.')])),
-                ('label', models.CharField(max_length=160)),
-                ('type_key', models.CharField(max_length=80)),
-                ('params', models.JSONField(blank=True, default=dict)),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('locked', models.BooleanField(default=False, help_text="Part of the gate's definition.")),
-                ('gate', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='criteria', to='gates.gate')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        max_length=49,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z0-9][a-z0-9-]{0,48}$",
+                                "Use lower-case letters, digits and dashes (e.g. go-live), at most 49 characters.",
+                            )
+                        ],
+                    ),
+                ),
+                ("label", models.CharField(max_length=160)),
+                ("type_key", models.CharField(max_length=80)),
+                ("params", models.JSONField(blank=True, default=dict)),
+                ("position", models.PositiveIntegerField(default=0)),
+                (
+                    "locked",
+                    models.BooleanField(default=False, help_text="Part of the gate's definition."),
+                ),
+                (
+                    "gate",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="criteria",
+                        to="gates.gate",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'id'],
+                "ordering": ["position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Approval',
+            name="Approval",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('verdict', models.CharField(choices=[('approve', 'Approved'), ('reject', 'Rejected')], max_length=10)),
-                ('comment', models.TextField(blank=True)),
-                ('at', models.DateTimeField()),
-                ('approver', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('decision', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='approvals', to='gates.decision')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "verdict",
+                    models.CharField(
+                        choices=[("approve", "Approved"), ("reject", "Rejected")], max_length=10
+                    ),
+                ),
+                ("comment", models.TextField(blank=True)),
+                ("at", models.DateTimeField()),
+                (
+                    "approver",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "decision",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="approvals",
+                        to="gates.decision",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('decision', 'approver'), name='approval_once_per_approver', violation_error_message='You have already given your verdict on this decision.')],
+                "ordering": ["at", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("decision", "approver"),
+                        name="approval_once_per_approver",
+                        violation_error_message="You have already given your verdict on this decision.",
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='gate',
-            constraint=models.UniqueConstraint(fields=('project', 'name'), name='gate_name_unique', violation_error_message='The project already has a gate with this name.'),
+            model_name="gate",
+            constraint=models.UniqueConstraint(
+                fields=("project", "name"),
+                name="gate_name_unique",
+                violation_error_message="The project already has a gate with this name.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='gate',
-            constraint=models.UniqueConstraint(condition=models.Q(('opens_phase', ''), _negated=True), fields=('project', 'opens_phase'), name='gate_opens_phase_unique', violation_error_message='Another gate of this project already opens this phase.'),
+            model_name="gate",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("opens_phase", ""), _negated=True),
+                fields=("project", "opens_phase"),
+                name="gate_opens_phase_unique",
+                violation_error_message="Another gate of this project already opens this phase.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='decision',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'go'), ('status', 'pending')), fields=('gate',), name='decision_one_pending_per_gate', violation_error_message='A decision on this gate is already awaiting approval.'),
+            model_name="decision",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "go"), ("status", "pending")),
+                fields=("gate",),
+                name="decision_one_pending_per_gate",
+                violation_error_message="A decision on this gate is already awaiting approval.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='decision',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'waiver'), _negated=True), models.Q(('criterion_key', ''), _negated=True), _connector='OR'), name='decision_waiver_names_criterion', violation_error_message='A waiver names the criterion it waives.'),
+            model_name="decision",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "waiver"), _negated=True),
+                    models.Q(("criterion_key", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="decision_waiver_names_criterion",
+                violation_error_message="A waiver names the criterion it waives.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='criterion',
-            constraint=models.UniqueConstraint(fields=('gate', 'key'), name='criterion_key_unique', violation_error_message='The gate already has a criterion with this key.'),
+            model_name="criterion",
+            constraint=models.UniqueConstraint(
+                fields=("gate", "key"),
+                name="criterion_key_unique",
+                violation_error_message="The gate already has a criterion with this key.",
+            ),
         ),
     ]

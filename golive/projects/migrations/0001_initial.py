@@ -9,7 +9,6 @@ import golive.projects.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -18,57 +17,180 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Project',
+            name="Project",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=10, unique=True, validators=[django.core.validators.RegexValidator('^[A-Z][A-Z0-9]{1,9}$', 'A project key is 2 to 10 capital letters or digits, starting with a letter (e.g. ERP).')])),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('time_zone', models.CharField(default='UTC', max_length=64, validators=[golive.projects.models.validate_time_zone])),
-                ('planned_go_live', models.DateField(blank=True, null=True)),
-                ('phase', models.CharField(choices=[('readiness', 'Readiness'), ('execution', 'Execution'), ('rollout', 'Rollout'), ('hypercare', 'Hypercare'), ('handed_over', 'Handed over'), ('closed', 'Closed')], default='readiness', max_length=20)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('manager', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='managed_projects', to=settings.AUTH_USER_MODEL)),
-                ('sponsor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='sponsored_projects', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        max_length=10,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z][A-Z0-9]{1,9}$",
+                                "A project key is 2 to 10 capital letters or digits, starting with a letter (e.g. ERP).",
+                            )
+                        ],
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "time_zone",
+                    models.CharField(
+                        default="UTC",
+                        max_length=64,
+                        validators=[golive.projects.models.validate_time_zone],
+                    ),
+                ),
+                ("planned_go_live", models.DateField(blank=True, null=True)),
+                (
+                    "phase",
+                    models.CharField(
+                        choices=[
+                            ("readiness", "Readiness"),
+                            ("execution", "Execution"),
+                            ("rollout", "Rollout"),
+                            ("hypercare", "Hypercare"),
+                            ("handed_over", "Handed over"),
+                            ("closed", "Closed"),
+                        ],
+                        default="readiness",
+                        max_length=20,
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "manager",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="managed_projects",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "sponsor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sponsored_projects",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['key'],
+                "ordering": ["key"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.PositiveSmallIntegerField(choices=[(10, 'Viewer'), (20, 'Contributor'), (30, 'Approver'), (40, 'Manager')])),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='projects.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (10, "Viewer"),
+                            (20, "Contributor"),
+                            (30, "Approver"),
+                            (40, "Manager"),
+                        ]
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="projects.project",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-role', 'user__username'],
-                'constraints': [models.UniqueConstraint(fields=('project', 'user'), name='membership_unique', violation_error_message='This user is already a member of the project.')],
+                "ordering": ["-role", "user__username"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("project", "user"),
+                        name="membership_unique",
+                        violation_error_message="This user is already a member of the project.",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SuccessCriterion',
+            name="SuccessCriterion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('metric', models.CharField(max_length=200)),
-                ('target', models.DecimalField(decimal_places=4, max_digits=14)),
-                ('unit', models.CharField(blank=True, max_length=40)),
-                ('direction', models.CharField(choices=[('at_least', 'at least (higher is better)'), ('at_most', 'at most (lower is better)')], max_length=10)),
-                ('due_date', models.DateField(blank=True, null=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='owned_success_criteria', to=settings.AUTH_USER_MODEL)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='success_criteria', to='projects.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("metric", models.CharField(max_length=200)),
+                ("target", models.DecimalField(decimal_places=4, max_digits=14)),
+                ("unit", models.CharField(blank=True, max_length=40)),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[
+                            ("at_least", "at least (higher is better)"),
+                            ("at_most", "at most (lower is better)"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("due_date", models.DateField(blank=True, null=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="owned_success_criteria",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="success_criteria",
+                        to="projects.project",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'success criteria',
-                'ordering': ['id'],
-                'constraints': [models.UniqueConstraint(fields=('project', 'metric'), name='success_criterion_metric_unique', violation_error_message='The project already has a success criterion for this metric.')],
+                "verbose_name_plural": "success criteria",
+                "ordering": ["id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("project", "metric"),
+                        name="success_criterion_metric_unique",
+                        violation_error_message="The project already has a success criterion for this metric.",
+                    )
+                ],
             },
         ),
     ]

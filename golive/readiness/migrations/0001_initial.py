@@ -8,39 +8,111 @@ import golive.readiness.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('projects', '0001_initial'),
+        ("projects", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReadinessItem',
+            name="ReadinessItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('category', models.CharField(choices=[('plan', 'Approved plan'), ('requirements', 'Requirements'), ('specifications', 'Technical specifications'), ('roles', 'Roles and responsibilities'), ('budget', 'Budget and resources'), ('risk', 'Risk controls'), ('metrics', 'Success metrics'), ('other', 'Other')], default='other', max_length=20)),
-                ('title', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('ready', 'Ready'), ('waived', 'Waived')], default='open', max_length=10)),
-                ('evidence_note', models.TextField(blank=True)),
-                ('evidence_link', models.URLField(blank=True, max_length=500)),
-                ('evidence_file', models.FileField(blank=True, max_length=300, upload_to=golive.readiness.models.evidence_path)),
-                ('evidence_file_name', models.CharField(blank=True, max_length=255)),
-                ('waive_reason', models.TextField(blank=True)),
-                ('approved_at', models.DateTimeField(blank=True, null=True)),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='readiness_items', to='projects.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("plan", "Approved plan"),
+                            ("requirements", "Requirements"),
+                            ("specifications", "Technical specifications"),
+                            ("roles", "Roles and responsibilities"),
+                            ("budget", "Budget and resources"),
+                            ("risk", "Risk controls"),
+                            ("metrics", "Success metrics"),
+                            ("other", "Other"),
+                        ],
+                        default="other",
+                        max_length=20,
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("ready", "Ready"), ("waived", "Waived")],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                ("evidence_note", models.TextField(blank=True)),
+                ("evidence_link", models.URLField(blank=True, max_length=500)),
+                (
+                    "evidence_file",
+                    models.FileField(
+                        blank=True, max_length=300, upload_to=golive.readiness.models.evidence_path
+                    ),
+                ),
+                ("evidence_file_name", models.CharField(blank=True, max_length=255)),
+                ("waive_reason", models.TextField(blank=True)),
+                ("approved_at", models.DateTimeField(blank=True, null=True)),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="readiness_items",
+                        to="projects.project",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('status', 'waived'), _negated=True), models.Q(('waive_reason', ''), _negated=True), _connector='OR'), name='readiness_waiver_has_reason', violation_error_message='A waived item needs a reason.'), models.CheckConstraint(condition=models.Q(('approved_by__isnull', True), ('status', 'ready'), _connector='OR'), name='readiness_only_ready_is_approved', violation_error_message='Only a ready item can be approved.')],
+                "ordering": ["position", "id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("status", "waived"), _negated=True),
+                            models.Q(("waive_reason", ""), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="readiness_waiver_has_reason",
+                        violation_error_message="A waived item needs a reason.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("approved_by__isnull", True), ("status", "ready"), _connector="OR"
+                        ),
+                        name="readiness_only_ready_is_approved",
+                        violation_error_message="Only a ready item can be approved.",
+                    ),
+                ],
             },
         ),
     ]
