@@ -1,6 +1,7 @@
 """Append audit events and verify the chain."""
 
 import hashlib
+from collections.abc import Callable
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -116,8 +117,11 @@ class ChainReport:
     first_broken_seq: int | None = None
 
 
-def audit_verify(*, batch_size: int = 2000) -> ChainReport:
+def audit_verify(
+    *, batch_size: int = 2000, progress: Callable[[int, int], None] | None = None
+) -> ChainReport:
     """Walk the whole chain and report the first event that was altered, inserted or removed."""
+    total = AuditEvent.objects.count() if progress else 0
     expected_prev = GENESIS
     expected_seq = 1
     checked = 0
@@ -149,6 +153,8 @@ def audit_verify(*, batch_size: int = 2000) -> ChainReport:
         expected_prev = event.hash
         expected_seq += 1
         checked += 1
+        if progress and (checked % batch_size == 0 or checked == total):
+            progress(checked, total)
     head = AuditChainHead.objects.get(pk=1)
     if head.seq != checked or head.hash != expected_prev:
         return ChainReport(

@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "golive.gates",
     "golive.readiness",
     "golive.web",
+    "golive.server",
 ]
 
 MIDDLEWARE = [
@@ -197,6 +198,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# Vendored front-end libraries (golive/static/vendor/<name>-<version>/, with their licences).
+STATICFILES_DIRS = [Path(__file__).resolve().parent.parent / "static"]
 STATIC_ROOT = GOLIVE_HOME / "static"
 MEDIA_ROOT = Path(env_str("GOLIVE_MEDIA_ROOT", str(GOLIVE_HOME / "media"))).resolve()
 MEDIA_URL = "media/"  # never served directly: evidence downloads go through an access-checked view
