@@ -1,0 +1,236 @@
+"""API root tests: OpenAPI document, docs page, the problem+json format, session and token auth."""
+
+import json
+
+import pytest
+from django.conf import settings
+from django.middleware.csrf import CSRF_SECRET_LENGTH
+from django.test import Client
+
+from golive.accounts.services import token_create
+from golive.config.tests.support import API, PROBLEM, ApiClient, assert_problem, db_state
+from golive.projects.models import Project
+from golive.projects.tests.factories import ProjectFactory, UserFactory
+
+EXPECTED_OPERATIONS = {
+    ("get", "/me"),
+    ("get", "/tokens"),
+    ("post", "/tokens"),
+    ("delete", "/tokens/{token_id}"),
+    ("get", "/projects"),
+    ("post", "/projects"),
+    ("get", "/projects/{key}"),
+    ("patch", "/projects/{key}"),
+    ("post", "/projects/{key}/phase"),
+    ("get", "/projects/{key}/members"),
+    ("put", "/projects/{key}/members/{username}"),
+    ("delete", "/projects/{key}/members/{username}"),
+    ("get", "/projects/{key}/success-criteria"),
+    ("post", "/projects/{key}/success-criteria"),
+    ("get", "/projects/{key}/success-criteria/{criterion_id}"),
+    ("patch", "/projects/{key}/success-criteria/{criterion_id}"),
+    ("delete", "/projects/{key}/success-criteria/{criterion_id}"),
+    ("get", "/projects/{key}/activity"),
+    ("get", "/projects/{key}/readiness-items"),
+    ("post", "/projects/{key}/readiness-items"),
+    ("get", "/projects/{key}/readiness-items/{item_id}"),
+    ("patch", "/projects/{key}/readiness-items/{item_id}"),
+    ("delete", "/projects/{key}/readiness-items/{item_id}"),
+    ("post", "/projects/{key}/readiness-items/{item_id}/status"),
+    ("post", "/projects/{key}/readiness-items/{item_id}/approve"),
+    ("post", "/projects/{key}/readiness-items/{item_id}/evidence"),
+    ("get", "/projects/{key}/readiness-items/{item_id}/evidence"),
+    ("get", "/criterion-types"),
+    ("get", "/projects/{key}/gates"),
+    ("post", "/projects/{key}/gates"),
+    ("get", "/projects/{key}/gates/{name}"),
+    ("patch", "/projects/{key}/gates/{name}"),
+    ("get", "/projects/{key}/gates/{name}/evaluation"),
+    ("post", "/projects/{key}/gates/{name}/criteria"),
+    ("delete", "/projects/{key}/gates/{name}/criteria/{criterion_key}"),
+    ("post", "/projects/{key}/gates/{name}/criteria/{criterion_key}/waiver"),
+    ("post", "/projects/{key}/gates/{name}/decisions"),
+    ("get", "/projects/{key}/decisions"),
+    ("get", "/projects/{key}/decisions/{decision_id}"),
+    ("post", "/projects/{key}/decisions/{decision_id}/votes"),
+    ("post", "/projects/{key}/decisions/{decision_id}/withdraw"),
+    ("post", "/projects/{key}/decisions/{decision_id}/revoke"),
+}
+
+
+def _csrf_client(user) -> tuple[Client, str]:
+    """Return a signed-in browser client that enforces CSRF, and its CSRF token."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    token = "k" * CSRF_SECRET_LENGTH  # the unmasked secret a browser holds in its cookie
+    client.cookies[settings.CSRF_COOKIE_NAME] = token
+    return client, token
+
+
+@pytest.mark.django_db
+class OpenApiTests:
+    def test_document_is_valid_json_listing_every_operation(self):
+        """/api/v1/openapi.json is JSON describing every operation, each with a summary."""
+        response = Client().get(f"{API}/openapi.json")
+        assert response.status_code == 200
+        document = json.loads(response.content)
+        assert document["openapi"].startswith("3.")
+        assert document["info"]["title"] == "golive API"
+        operations = {
+            (method, path.removeprefix("/api/v1"))
+            for path, item in document["paths"].items()
+            for method in item
+        }
+        assert operations == EXPECTED_OPERATIONS
+        for path, item in document["paths"].items():
+            for method, operation in item.items():
+                assert operation.get("summary"), f"{method.upper()} {path} has no summary"
+
+    def test_document_declares_both_auth_schemes(self):
+        """The document declares bearer-token and session-cookie security."""
+        document = Client().get(f"{API}/openapi.json").json()
+        schemes = document["components"]["securitySchemes"]
+        kinds = {(s["type"], s.get("scheme") or s.get("in")) for s in schemes.values()}
+        assert kinds == {("http", "bearer"), ("apiKey", "cookie")}
+        assert document["paths"]["/api/v1/projects"]["get"]["security"]
+
+    def test_docs_page_renders_for_a_signed_in_user(self):
+        """/api/v1/docs renders an HTML page pointing at the OpenAPI document."""
+        client = Client()
+        client.force_login(UserFactory())
+        response = client.get(f"{API}/docs")
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith("text/html")
+        assert f"{API}/openapi.json" in response.content.decode()
+
+
+@pytest.mark.django_db
+class ProblemFormatTests:
+    def test_unauthenticated_is_a_problem_with_www_authenticate(self):
+        """No credentials: 401 problem+json with a detail and a WWW-Authenticate challenge."""
+        response = Client().get(f"{API}/projects")
+        body = assert_problem(response, 401)
+        assert body["title"] == "Not authenticated"
+        assert response["WWW-Authenticate"] == 'Bearer realm="golive"'
+
+    def test_not_found_forbidden_conflict_and_invalid_are_problems(self):
+        """404, 403, 409 and 422 all answer problem+json with type, title, status and detail."""
+        project = ProjectFactory(key="ERP", manager=UserFactory(username="pm"))
+        viewer = UserFactory(username="v")
+        from golive.projects.services import membership_set
+
+        membership_set(actor=project.manager, project=project, user=viewer, role="viewer")
+        manager = ApiClient(project.manager)
+        cases = [
+            (ApiClient(viewer).get("/projects/NOPE"), 404),
+            (ApiClient(viewer).patch("/projects/ERP", {"version": 1, "name": "x"}), 403),
+            (manager.patch("/projects/ERP", {"version": 99, "name": "x"}), 409),
+            (manager.patch("/projects/ERP", {"version": "one"}), 422),
+        ]
+        for response, status in cases:
+            body = assert_problem(response, status)
+            assert body["type"] == "about:blank"
+            assert body["title"]
+
+    def test_forbidden_names_the_role_needed(self):
+        """A 403 says which role the action needs and which the caller has."""
+        project = ProjectFactory(key="ERP", manager=UserFactory(username="pm"))
+        viewer = UserFactory(username="v")
+        from golive.projects.services import membership_set
+
+        membership_set(actor=project.manager, project=project, user=viewer, role="viewer")
+        body = assert_problem(
+            ApiClient(viewer).patch("/projects/ERP", {"version": 1, "name": "x"}), 403
+        )
+        assert "manager" in body["detail"] and "viewer" in body["detail"]
+
+    def test_malformed_json_body_is_a_problem(self):
+        """A body that is not JSON is refused with a 4xx problem, not a server error."""
+        api = ApiClient(UserFactory())
+        response = api.client.post(
+            f"{API}/projects", "{not json", "application/json", **api.headers
+        )
+        assert 400 <= response.status_code < 500
+        assert response["Content-Type"] == PROBLEM
+        assert response.json()["detail"]
+
+    def test_validation_problem_lists_field_errors(self):
+        """A 422 lists each bad field with a message, and the detail repeats them for humans."""
+        body = assert_problem(
+            ApiClient(UserFactory()).post("/projects", {"key": "X", "name": ""}), 422
+        )
+        fields = {e["field"] for e in body["errors"]}
+        assert fields == {"key", "name"}
+        assert all(e["message"] for e in body["errors"])
+        assert "key:" in body["detail"] and "name:" in body["detail"]
+
+
+@pytest.mark.django_db
+class SessionAuthTests:
+    def test_signed_in_browser_can_read(self):
+        """A signed-in session reads the API without a token."""
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(UserFactory(username="ana"))
+        response = client.get(f"{API}/me")
+        assert response.status_code == 200
+        assert response.json()["username"] == "ana"
+
+    def test_session_post_with_csrf_token_works(self):
+        """A signed-in POST with the CSRF token is served."""
+        client, token = _csrf_client(UserFactory())
+        response = client.post(
+            f"{API}/projects",
+            json.dumps({"key": "ERP", "name": "ERP"}),
+            "application/json",
+            HTTP_X_CSRFTOKEN=token,
+        )
+        assert response.status_code == 201, response.content
+        assert Project.objects.filter(key="ERP").exists()
+
+    @pytest.mark.xfail(
+        strict=True,
+        reason="CSRF bypass: SessionAuth._get_key (config/api.py) overrides "
+        "APIKeyCookie._get_key and so skips its check_csrf",
+    )
+    @pytest.mark.parametrize(
+        ("method", "path", "body"),
+        [
+            ("post", "/projects", {"key": "ERP", "name": "ERP"}),
+            ("post", "/tokens", {"name": "stolen"}),
+            ("delete", "/tokens/{token}", None),
+        ],
+    )
+    def test_session_write_without_csrf_token_is_refused(self, method, path, body):
+        """A signed-in write without the CSRF token is refused with 403 and changes nothing."""
+        user = UserFactory()
+        token = token_create(user=user, name="laptop").token
+        client, _csrf = _csrf_client(user)
+        before = db_state()
+        url = f"{API}{path.format(token=token.pk)}"
+        if body is None:
+            response = getattr(client, method)(url)
+        else:
+            response = getattr(client, method)(url, json.dumps(body), "application/json")
+        assert_problem(response, 403)
+        assert db_state() == before
+
+    def test_bearer_token_needs_no_csrf_token(self):
+        """A POST with a bearer token is served without any CSRF token or cookie."""
+        response = ApiClient(UserFactory()).post("/projects", {"key": "ERP", "name": "ERP"})
+        assert response.status_code == 201, response.content
+
+    def test_anonymous_post_is_unauthenticated_not_csrf(self):
+        """An anonymous POST from a CSRF-enforcing client gets 401, not a CSRF 403."""
+        response = Client(enforce_csrf_checks=True).post(
+            f"{API}/projects", json.dumps({"key": "ERP", "name": "ERP"}), "application/json"
+        )
+        assert_problem(response, 401)
+
+    def test_inactive_session_user_is_unauthenticated(self):
+        """A session whose user was deactivated gets 401."""
+        user = UserFactory()
+        client = Client()
+        client.force_login(user)
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        assert_problem(client.get(f"{API}/me"), 401)
