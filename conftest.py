@@ -28,16 +28,19 @@ def skip_or_fail(reason: str) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):
+def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Password hashing is deliberately slow; tests only need it to be correct.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     path = os.environ.get("GOLIVE_CHROMIUM", "/usr/bin/chromium")
     if not (Path(path).exists() or shutil.which(path)):
-        skip_or_fail(f"Chromium not found at {path} (apt-get install chromium, or set "
-                     "GOLIVE_CHROMIUM)")
+        skip_or_fail(
+            f"Chromium not found at {path} (apt-get install chromium, or set GOLIVE_CHROMIUM)"
+        )
     return path
 
 

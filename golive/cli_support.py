@@ -58,7 +58,9 @@ def domain_errors() -> Iterator[None]:
         yield
     except ValidationError as exc:
         if hasattr(exc, "error_dict"):
-            text = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
+            text = "; ".join(
+                f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items()
+            )
         else:
             text = " ".join(exc.messages)
         raise CommandError(text, returncode=2) from None

@@ -1,8 +1,8 @@
 """Append audit events and verify the chain."""
 
 import hashlib
-from collections.abc import Callable
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal

@@ -201,6 +201,7 @@ STATIC_URL = "static/"
 # Vendored front-end libraries (golive/static/vendor/<name>-<version>/, with their licences).
 STATICFILES_DIRS = [Path(__file__).resolve().parent.parent / "static"]
 STATIC_ROOT = GOLIVE_HOME / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise expects it even before collectstatic
 MEDIA_ROOT = Path(env_str("GOLIVE_MEDIA_ROOT", str(GOLIVE_HOME / "media"))).resolve()
 MEDIA_URL = "media/"  # never served directly: evidence downloads go through an access-checked view
 STORAGES = {

@@ -115,6 +115,8 @@ def project_create(
         manager=manager_user,
         sponsor=sponsor_user,
     )
+    if key and Project.objects.filter(key=key).exists():
+        raise ValidationError({"key": f"A project with key {key} already exists."})
     project.full_clean()
     try:
         with transaction.atomic():

@@ -44,13 +44,19 @@ DEMO_USERS = [
 ]
 
 EVIDENCE = {
-    "plan": ("Plan v3 approved by the steering committee on the 3rd; 14 milestones, each with an "
-             "owner.", "https://intranet.example.com/erp/plan-v3"),
-    "requirements": ("312 requirements baselined in release R1; change control from here on.",
-                     "https://intranet.example.com/erp/requirements-r1"),
+    "plan": (
+        "Plan v3 approved by the steering committee on the 3rd; 14 milestones, each with an owner.",
+        "https://intranet.example.com/erp/plan-v3",
+    ),
+    "requirements": (
+        "312 requirements baselined in release R1; change control from here on.",
+        "https://intranet.example.com/erp/requirements-r1",
+    ),
     "roles": ("RACI signed by finance, logistics, IT operations and the vendor.", ""),
-    "specifications": ("Interface specs for 9 of 11 integrations reviewed; bank and EDI specs in "
-                       "review.", ""),
+    "specifications": (
+        "Interface specs for 9 of 11 integrations reviewed; bank and EDI specs in review.",
+        "",
+    ),
 }
 
 CRITERIA = [
@@ -67,9 +73,14 @@ def demo_users() -> dict[str, User]:
     for spec in DEMO_USERS:
         user, created = User.objects.get_or_create(
             username=spec.username,
-            defaults={"first_name": spec.first_name, "last_name": spec.last_name,
-                      "email": f"{spec.username}@example.com",
-                      "is_staff": spec.role is None, "is_superuser": spec.role is None})
+            defaults={
+                "first_name": spec.first_name,
+                "last_name": spec.last_name,
+                "email": f"{spec.username}@example.com",
+                "is_staff": spec.role is None,
+                "is_superuser": spec.role is None,
+            },
+        )
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
@@ -87,23 +98,36 @@ def demo_build() -> tuple[Project, bool]:
     maria = users["maria"]
     today = timezone.localdate()
     project = project_create(
-        actor=maria, key=DEMO_KEY, name="ERP cutover: finance and logistics",
-        description=("Replace the legacy finance and logistics system with the new ERP across "
-                     "three sites: a pilot at the Hamburg plant, then Lyon and Porto in waves, "
-                     "with a weekend cutover per wave and four weeks of hypercare."),
-        time_zone="Europe/Berlin", planned_go_live=today + timedelta(days=70), manager=maria)
+        actor=maria,
+        key=DEMO_KEY,
+        name="ERP cutover: finance and logistics",
+        description=(
+            "Replace the legacy finance and logistics system with the new ERP across "
+            "three sites: a pilot at the Hamburg plant, then Lyon and Porto in waves, "
+            "with a weekend cutover per wave and four weeks of hypercare."
+        ),
+        time_zone="Europe/Berlin",
+        planned_go_live=today + timedelta(days=70),
+        manager=maria,
+    )
     for spec in DEMO_USERS:
         if spec.role is not None and spec.username != "maria":
-            membership_set(actor=maria, project=project, user=users[spec.username],
-                           role=spec.role)
+            membership_set(actor=maria, project=project, user=users[spec.username], role=spec.role)
     project.refresh_from_db()
     from golive.projects.services import project_update
 
     project_update(actor=maria, project=project, sponsor=users["sam"])
     for metric, target, unit, direction, due_in, owner in CRITERIA:
-        success_criterion_create(actor=maria, project=project, metric=metric, target=target,
-                                 unit=unit, direction=direction, owner=users[owner],
-                                 due_date=today + timedelta(days=due_in))
+        success_criterion_create(
+            actor=maria,
+            project=project,
+            metric=metric,
+            target=target,
+            unit=unit,
+            direction=direction,
+            owner=users[owner],
+            due_date=today + timedelta(days=due_in),
+        )
     _readiness(project, users)
     gate = project.gates.get(name="readiness")
     gate_update(actor=maria, gate=gate, approvers=[users["sam"], users["quinn"]], quorum=2)
@@ -113,8 +137,15 @@ def demo_build() -> tuple[Project, bool]:
 def _readiness(project: Project, users: dict[str, User]) -> None:
     maria, chris, quinn = users["maria"], users["chris"], users["quinn"]
     items = {item.category: item for item in project.readiness_items.all()}
-    owners = {"plan": maria, "requirements": quinn, "specifications": chris, "roles": maria,
-              "budget": users["sam"], "risk": chris, "metrics": maria}
+    owners = {
+        "plan": maria,
+        "requirements": quinn,
+        "specifications": chris,
+        "roles": maria,
+        "budget": users["sam"],
+        "risk": chris,
+        "metrics": maria,
+    }
     for category, item in items.items():
         readiness_item_update(actor=maria, item=item, owner=owners[category])
     for category, (note, link) in EVIDENCE.items():
@@ -126,13 +157,16 @@ def _readiness(project: Project, users: dict[str, User]) -> None:
         if category != "specifications":  # one item waits for the QA lead's approval
             item.refresh_from_db()
             readiness_item_approve(actor=quinn, item=item)
-    readiness_item_create(actor=maria, project=project, owner=chris, category="budget",
-                          title="Vendor support contract for the cutover weekends",
-                          description="On-site vendor support for each wave's cutover weekend.")
+    readiness_item_create(
+        actor=maria,
+        project=project,
+        owner=chris,
+        category="budget",
+        title="Vendor support contract for the cutover weekends",
+        description="On-site vendor support for each wave's cutover weekend.",
+    )
 
 
 def demo_logins() -> list[tuple[str, str]]:
     """Return (username, what they do) for the printed login list."""
     return [(spec.username, spec.what) for spec in DEMO_USERS]
-
-

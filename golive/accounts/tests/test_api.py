@@ -40,17 +40,8 @@ class AccountsAccessMatrixTests:
         """Anonymous callers get 401 and write nothing; every signed-in user is served."""
         user = _callers()[caller]
         api = ApiClient(user)
-        own = (
-            api.token.pk
-            if api.token
-            else ApiToken.objects.create(
-                user=UserFactory(),
-                name="x",
-                prefix="p1",
-                digest="d" * 64,
-                expires_at=timezone.now() + timedelta(days=1),
-            ).pk
-        )
+        # Anonymous callers aim at someone else's token: it must survive.
+        own = (api.token or token_create(user=UserFactory(), name="theirs").token).pk
         before = db_state()
         response = api.request(method, path.format(own=own), body)
         if user is None:

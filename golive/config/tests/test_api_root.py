@@ -154,6 +154,31 @@ class ProblemFormatTests:
         assert response["Content-Type"] == PROBLEM
         assert response.json()["detail"]
 
+    def test_bad_path_parameter_is_a_validation_problem(self):
+        """A non-numeric id in the path answers a 422 problem naming the parameter."""
+        ProjectFactory(key="ERP", manager=UserFactory(username="pm"))
+        body = assert_problem(
+            ApiClient(UserFactory(username="pm")).get("/projects/ERP/readiness-items/abc"), 422
+        )
+        assert "item_id" in body["detail"]
+
+    @pytest.mark.xfail(
+        strict=True,
+        reason="ninja answers 405 itself with text/html 'Method not allowed', bypassing "
+        "the problem+json handlers",
+    )
+    def test_wrong_method_is_a_problem(self):
+        """A method the path does not support answers a 405 problem."""
+        assert_problem(ApiClient(UserFactory()).put("/projects", {}), 405)
+
+    @pytest.mark.xfail(
+        strict=True,
+        reason="an unknown path under /api/v1/ falls through to the web UI's HTML 404 page",
+    )
+    def test_unknown_api_path_is_a_problem(self):
+        """A path under /api/v1/ that matches no endpoint answers a 404 problem."""
+        assert_problem(ApiClient(UserFactory()).get("/no-such-endpoint"), 404)
+
     def test_validation_problem_lists_field_errors(self):
         """A 422 lists each bad field with a message, and the detail repeats them for humans."""
         body = assert_problem(

@@ -37,20 +37,36 @@ class Command(BaseCommand):
         issued = token_create(user=user, name=options["name"], days=options["days"])
         token = issued.token
         if options["json"]:
-            self.stdout.write(json.dumps({"id": token.pk, "name": token.name,
-                                          "expires_at": token.expires_at.isoformat(),
-                                          "token": issued.raw}))
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "id": token.pk,
+                        "name": token.name,
+                        "expires_at": token.expires_at.isoformat(),
+                        "token": issued.raw,
+                    }
+                )
+            )
             return
         self.stdout.write(issued.raw)
-        self.stderr.write(f"Token {token.name!r} (id {token.pk}) for {user.username}, expires "
-                          f"{token.expires_at:%Y-%m-%d}. It is shown only now: store it safely.")
+        self.stderr.write(
+            f"Token {token.name!r} (id {token.pk}) for {user.username}, expires "
+            f"{token.expires_at:%Y-%m-%d}. It is shown only now: store it safely."
+        )
 
     def _list(self, user, options) -> None:
-        rows = [{"id": t.pk, "name": t.name, "prefix": t.prefix,
-                 "created_at": t.created_at.isoformat(), "expires_at": t.expires_at.isoformat(),
-                 "revoked": t.revoked_at is not None,
-                 "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None}
-                for t in token_list(user=user)]
+        rows = [
+            {
+                "id": t.pk,
+                "name": t.name,
+                "prefix": t.prefix,
+                "created_at": t.created_at.isoformat(),
+                "expires_at": t.expires_at.isoformat(),
+                "revoked": t.revoked_at is not None,
+                "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+            }
+            for t in token_list(user=user)
+        ]
         if options["json"]:
             self.stdout.write(json.dumps(rows))
             return

@@ -30,9 +30,16 @@ class Command(BaseCommand):
 
         report = audit_verify(progress=progress)
         if options["json"]:
-            self.stdout.write(json.dumps({"ok": report.ok, "checked": report.checked,
-                                          "first_broken_event": report.first_broken_seq,
-                                          "message": report.message}))
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "ok": report.ok,
+                        "checked": report.checked,
+                        "first_broken_event": report.first_broken_seq,
+                        "message": report.message,
+                    }
+                )
+            )
         elif report.ok:
             self.stdout.write(self.style.SUCCESS(report.message))
         if not report.ok:

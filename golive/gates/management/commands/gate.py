@@ -4,7 +4,7 @@ import json
 import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from golive.cli_support import cli_actor, domain_errors
 from golive.gates.selectors import gate_get, gate_list
@@ -18,7 +18,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
         evaluate = sub.add_parser(
-            "evaluate", help="Evaluate a gate; exit 0 when it passes, 1 when it does not.")
+            "evaluate", help="Evaluate a gate; exit 0 when it passes, 1 when it does not."
+        )
         evaluate.add_argument("project_key")
         evaluate.add_argument("gate_name")
         evaluate.add_argument("--json", action="store_true", help="Print the result as JSON.")
@@ -38,16 +39,26 @@ class Command(BaseCommand):
             gate = gate_get(user=actor, project=project, name=options["gate_name"])
             evaluation = gate_evaluate(gate=gate)
         if options["json"]:
-            self.stdout.write(json.dumps({
-                "gate": gate.name,
-                "project": project.key,
-                "passed": evaluation.passed,
-                "criteria": [
-                    {"key": c.key, "label": c.label, "passed": c.passed, "waived": c.waived,
-                     "detail": c.detail, "evidence": c.evidence}
-                    for c in evaluation.criteria
-                ],
-            }))
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "gate": gate.name,
+                        "project": project.key,
+                        "passed": evaluation.passed,
+                        "criteria": [
+                            {
+                                "key": c.key,
+                                "label": c.label,
+                                "passed": c.passed,
+                                "waived": c.waived,
+                                "detail": c.detail,
+                                "evidence": c.evidence,
+                            }
+                            for c in evaluation.criteria
+                        ],
+                    }
+                )
+            )
         else:
             verdict = "PASSES" if evaluation.passed else "FAILS"
             self.stdout.write(f"{project.key} · {gate.title} gate {verdict}")
@@ -60,10 +71,20 @@ class Command(BaseCommand):
     def _list(self, actor, project, as_json: bool) -> None:
         gates = list(gate_list(user=actor, project=project))
         if as_json:
-            self.stdout.write(json.dumps([
-                {"name": g.name, "title": g.title, "quorum": g.quorum,
-                 "approvers": sorted(u.username for u in g.approvers.all()),
-                 "criteria": [c.key for c in g.criteria.all()]} for g in gates]))
+            self.stdout.write(
+                json.dumps(
+                    [
+                        {
+                            "name": g.name,
+                            "title": g.title,
+                            "quorum": g.quorum,
+                            "approvers": sorted(u.username for u in g.approvers.all()),
+                            "criteria": [c.key for c in g.criteria.all()],
+                        }
+                        for g in gates
+                    ]
+                )
+            )
             return
         for g in gates:
             self.stdout.write(f"{g.name:<20} {g.title} (quorum {g.quorum})")

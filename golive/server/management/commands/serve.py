@@ -15,8 +15,11 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000, help="Port to bind (8000).")
         parser.add_argument("--workers", type=int, default=2, help="Worker processes (2).")
         parser.add_argument("--threads", type=int, default=4, help="Threads per worker (4).")
-        parser.add_argument("--no-migrate", action="store_true",
-                            help="Skip migrations (when another machine applies them).")
+        parser.add_argument(
+            "--no-migrate",
+            action="store_true",
+            help="Skip migrations (when another machine applies them).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not 0 < options["port"] < 65536:
