@@ -82,5 +82,9 @@ def submit(form: forms.Form, write: Callable[[dict[str, Any]], Any]) -> Submissi
 
 
 def form_messages(form: forms.Form) -> list[str]:
-    """Return every error on `form` as sentences (for pages that answer with a message)."""
-    return [message for errors in form.errors.values() for message in errors]
+    """Return every error on `form` as sentences, each field's prefixed with its label."""
+    return [
+        message if field == NON_FIELD_ERRORS else f"{form[field].label}: {message}"
+        for field, errors in form.errors.items()
+        for message in errors
+    ]

@@ -60,7 +60,7 @@ class ProjectCreateForm(forms.Form):
         initial="UTC",
         help_text="Dates and times of the project are shown in this time zone.",
     )
-    planned_go_live = forms.DateField(widget=DateInput, required=False)
+    planned_go_live = forms.DateField(label="Planned go-live", widget=DateInput, required=False)
     sponsor = forms.CharField(
         max_length=150,
         required=False,
@@ -72,7 +72,7 @@ class ProjectSettingsForm(forms.Form):
     name = forms.CharField(max_length=200)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     time_zone = forms.ChoiceField(choices=time_zone_choices)
-    planned_go_live = forms.DateField(widget=DateInput, required=False)
+    planned_go_live = forms.DateField(label="Planned go-live", widget=DateInput, required=False)
     sponsor = forms.ChoiceField(required=False)
     manager = forms.ChoiceField()
     version = version_field()

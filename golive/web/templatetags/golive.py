@@ -1,6 +1,5 @@
-"""Template helpers for golive's pages: times, phases, form fields and audit changes."""
+"""Template helpers for golive's pages: times, phases and form fields."""
 
-import json
 from datetime import datetime
 from typing import Any
 
@@ -54,26 +53,6 @@ def phase_label(value: str) -> str:
 def approvals_count(decision) -> int:
     """Return how many approvals (not rejections) a decision has."""
     return sum(1 for a in decision.approvals.all() if a.verdict == Approval.Verdict.APPROVE)
-
-
-def _show(value: Any) -> str:
-    if value is None or value == "" or value == []:
-        return MISSING
-    if isinstance(value, list):
-        return ", ".join(_show(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value, sort_keys=True)
-    return str(value)
-
-
-@register.filter
-def change_rows(changes: dict[str, list[Any]] | None) -> list[tuple[str, str, str]]:
-    """Return an audit event's changes as (field, before, after) rows."""
-    rows = []
-    for field, pair in sorted((changes or {}).items()):
-        before, after = pair if isinstance(pair, list) and len(pair) == 2 else (None, pair)
-        rows.append((field.replace("_", " "), _show(before), _show(after)))
-    return rows
 
 
 @register.inclusion_tag("web/_field.html")

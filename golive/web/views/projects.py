@@ -1,5 +1,7 @@
 """Project pages: the list, creation, the dashboard, settings, phase changes and activity."""
 
+from zoneinfo import ZoneInfo
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect
@@ -19,6 +21,7 @@ from golive.projects.selectors import (
     success_criterion_list,
 )
 from golive.readiness.selectors import readiness_item_list
+from golive.web.activity import event_rows
 from golive.web.errors import form_messages, submit, web_view
 from golive.web.forms import PhaseForm, ProjectCreateForm, ProjectSettingsForm
 from golive.web.shortcuts import project_page
@@ -102,7 +105,10 @@ def project_dashboard(request, key):
             "criteria": success_criterion_list(user=request.user, project=project),
             "items_total": len(items),
             "items_ready": sum(1 for item in items if item.counts_as_ready),
-            "events": audit_events_for_project(project=project)[:RECENT_EVENTS],
+            "events": event_rows(
+                audit_events_for_project(project=project)[:RECENT_EVENTS],
+                tz=ZoneInfo(project.time_zone),
+            ),
         },
         section="dashboard",
     )
@@ -178,10 +184,11 @@ def activity(request, key):
     """Page through the project's audit trail, newest first."""
     project = project_get_for_user(user=request.user, key=key)
     paginator = Paginator(audit_events_for_project(project=project), ACTIVITY_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
     return project_page(
         request,
         project,
         "audit/auditevent_list.html",
-        {"page": paginator.get_page(request.GET.get("page"))},
+        {"page": page, "rows": event_rows(page.object_list, tz=ZoneInfo(project.time_zone))},
         section="activity",
     )
