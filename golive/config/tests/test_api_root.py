@@ -162,19 +162,10 @@ class ProblemFormatTests:
         )
         assert "item_id" in body["detail"]
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="ninja answers 405 itself with text/html 'Method not allowed', bypassing "
-        "the problem+json handlers",
-    )
     def test_wrong_method_is_a_problem(self):
         """A method the path does not support answers a 405 problem."""
         assert_problem(ApiClient(UserFactory()).put("/projects", {}), 405)
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="an unknown path under /api/v1/ falls through to the web UI's HTML 404 page",
-    )
     def test_unknown_api_path_is_a_problem(self):
         """A path under /api/v1/ that matches no endpoint answers a 404 problem."""
         assert_problem(ApiClient(UserFactory()).get("/no-such-endpoint"), 404)
@@ -212,11 +203,6 @@ class SessionAuthTests:
         assert response.status_code == 201, response.content
         assert Project.objects.filter(key="ERP").exists()
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="CSRF bypass: SessionAuth._get_key (config/api.py) overrides "
-        "APIKeyCookie._get_key and so skips its check_csrf",
-    )
     @pytest.mark.parametrize(
         ("method", "path", "body"),
         [

@@ -434,6 +434,16 @@ class DecisionTests:
         assert second.json()["closed_at"] is not None
         assert Project.objects.get(pk=project.pk).phase == "execution"
 
+    def test_gate_already_passed_cannot_be_decided_again(self, project, team):
+        """Once the project is in execution, a new readiness decision is refused with 422."""
+        gate_make_pass(project)
+        decision = decision_open(actor=team["manager"], gate=_gate(project))
+        assert _vote(team["manager"], decision.pk).json()["status"] == "approved"
+        body = assert_problem(
+            ApiClient(team["manager"]).post("/projects/ERP/gates/readiness/decisions", {}), 422
+        )
+        assert "execution" in body["detail"]
+
     def test_rejection_closes_when_quorum_is_unreachable(self, project, team):
         """With quorum 2 of 2 a single rejection rejects the decision; the phase stays."""
         gate_make_pass(project)
@@ -527,11 +537,6 @@ class DecisionTests:
         ids = [d["id"] for d in body["items"]]
         assert len(ids) == 2 and ids == sorted(ids, reverse=True)
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="N+1: DecisionOut.build queries the approvers' usernames per decision "
-        "(gates/api.py)",
-    )
     def test_list_queries_do_not_grow(self, project, team, django_assert_max_num_queries):
         """Listing 20 decisions runs no more queries than listing 2."""
         gate_make_pass(project)

@@ -280,10 +280,6 @@ class ProjectReadTests:
         last = api.get("/projects", {"page": 3, "page_size": 2}).json()
         assert [p["key"] for p in last["items"]] == ["PG4"]
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="N+1: ProjectOut.build asks project_role once per project (projects/api.py)",
-    )
     def test_list_queries_do_not_grow_with_projects(self, manager, django_assert_max_num_queries):
         """Listing 20 projects runs no more queries than listing 2."""
         for n in range(2):
