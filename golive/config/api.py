@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
+from ninja.utils import check_csrf
 
 from golive.accounts.services import token_authenticate
 from golive.errors import Conflict, NotFound
@@ -26,23 +27,32 @@ class TokenAuth(HttpBearer):
 
 
 class SessionAuth(APIKeyCookie):
-    """The browser's session cookie; unsafe methods need the CSRF token (X-CSRFToken)."""
+    """The browser's session; unsafe methods also need the CSRF token (X-CSRFToken header)."""
 
     param_name = "sessionid"
 
     def __init__(self) -> None:
         super().__init__(csrf=True)
 
-    def _get_key(self, request: HttpRequest) -> str | None:  # the cookie name is configurable
+    def __call__(self, request: HttpRequest) -> Any:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not user.is_active:
+            return None
+        if not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
+            raise HttpError(
+                403,
+                "CSRF check failed: a browser session must send the page's CSRF token in the "
+                "X-CSRFToken header (API clients use a bearer token instead).",
+            )
+        return user
+
+    def _get_key(self, request: HttpRequest) -> str | None:
         from django.conf import settings
 
         return request.COOKIES.get(settings.SESSION_COOKIE_NAME)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and user.is_active:
-            return user
-        return None
+        return self(request)
 
 
 api = NinjaAPI(

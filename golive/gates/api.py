@@ -24,6 +24,7 @@ from golive.gates.services import (
     waiver_create,
     waiver_revoke,
 )
+from golive.projects.models import Membership
 from golive.projects.selectors import project_get_for_user
 
 router = Router(tags=["gates"])
@@ -144,31 +145,40 @@ class DecisionOut(Schema):
     snapshot: dict[str, Any]
 
     @staticmethod
-    def build(decision: Decision) -> "DecisionOut":
-        names = dict(
-            User.objects.filter(pk__in=decision.approver_ids).values_list("pk", "username")
-        )
-        return DecisionOut(
-            id=decision.pk,
-            gate=decision.gate.name,
-            kind=decision.kind,
-            status=decision.status,
-            criterion_key=decision.criterion_key,
-            revokes=decision.revokes_id,
-            reason=decision.reason,
-            quorum=decision.quorum,
-            approvers=[names.get(pk, f"#{pk}") for pk in decision.approver_ids],
-            opened_by=decision.opened_by.username,
-            opened_at=decision.opened_at,
-            closed_at=decision.closed_at,
-            approvals=[
-                ApprovalOut(
-                    approver=a.approver.username, verdict=a.verdict, comment=a.comment, at=a.at
+    def resolve_gate(obj: Decision) -> str:
+        return obj.gate.name
+
+    @staticmethod
+    def resolve_revokes(obj: Decision) -> int | None:
+        return obj.revokes_id
+
+    @staticmethod
+    def resolve_opened_by(obj: Decision) -> str:
+        return obj.opened_by.username
+
+    @staticmethod
+    def resolve_approvals(obj: Decision) -> list[ApprovalOut]:
+        return [
+            ApprovalOut(approver=a.approver.username, verdict=a.verdict, comment=a.comment, at=a.at)
+            for a in obj.approvals.all()
+        ]
+
+    @staticmethod
+    def resolve_approvers(obj: Decision, context) -> list[str]:
+        # Named approvers are project members: one query per request names them all.
+        request = context["request"]
+        names: dict[int, str] = getattr(request, "_golive_usernames", None) or {}
+        request._golive_usernames = names
+        if any(pk not in names for pk in obj.approver_ids):
+            names.update(
+                Membership.objects.filter(project_id=obj.project_id).values_list(
+                    "user_id", "user__username"
                 )
-                for a in decision.approvals.all()
-            ],
-            snapshot=decision.snapshot,
-        )
+            )
+            former = [pk for pk in obj.approver_ids if pk not in names]
+            if former:
+                names.update(User.objects.filter(pk__in=former).values_list("pk", "username"))
+        return [names.get(pk, f"#{pk}") for pk in obj.approver_ids]
 
 
 class DecisionOpenIn(Schema):
@@ -296,7 +306,7 @@ def criteria_waive(
         criterion_key=criterion_key,
         reason=payload.reason,
     )
-    return 201, DecisionOut.build(waiver)
+    return 201, waiver
 
 
 @router.post(
@@ -309,7 +319,7 @@ def decisions_open(request: HttpRequest, key: str, name: str, payload: DecisionO
     decision = decision_open(
         actor=request.user, gate=_gate(request, key, name), comment=payload.comment
     )
-    return 201, DecisionOut.build(decision)
+    return 201, decision
 
 
 @router.get(
@@ -320,7 +330,7 @@ def decisions_open(request: HttpRequest, key: str, name: str, payload: DecisionO
 @paginate(PageNumberPagination)
 def decisions_list(request: HttpRequest, key: str):
     project = project_get_for_user(user=request.user, key=key)
-    return [DecisionOut.build(d) for d in decision_list(user=request.user, project=project)]
+    return decision_list(user=request.user, project=project)
 
 
 @router.get(
@@ -329,7 +339,7 @@ def decisions_list(request: HttpRequest, key: str):
     summary="Get a decision with its snapshot and approvals",
 )
 def decisions_get(request: HttpRequest, key: str, decision_id: int):
-    return DecisionOut.build(_decision(request, key, decision_id))
+    return _decision(request, key, decision_id)
 
 
 @router.post(
@@ -346,7 +356,7 @@ def decisions_vote(request: HttpRequest, key: str, decision_id: int, payload: Vo
         approve=payload.approve,
         comment=payload.comment,
     )
-    return DecisionOut.build(_decision(request, key, decision.pk))
+    return _decision(request, key, decision.pk)
 
 
 @router.post(
@@ -358,7 +368,7 @@ def decisions_withdraw(request: HttpRequest, key: str, decision_id: int, payload
     decision = decision_withdraw(
         actor=request.user, decision=_decision(request, key, decision_id), reason=payload.reason
     )
-    return DecisionOut.build(_decision(request, key, decision.pk))
+    return _decision(request, key, decision.pk)
 
 
 @router.post(
@@ -370,4 +380,4 @@ def decisions_revoke(request: HttpRequest, key: str, decision_id: int, payload: 
     revocation = waiver_revoke(
         actor=request.user, waiver=_decision(request, key, decision_id), reason=payload.reason
     )
-    return 201, DecisionOut.build(revocation)
+    return 201, revocation

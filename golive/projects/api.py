@@ -45,21 +45,22 @@ class ProjectOut(Schema):
     created_at: datetime
 
     @staticmethod
-    def build(project: Project, user) -> "ProjectOut":
-        role = project_role(user=user, project=project)
-        return ProjectOut(
-            key=project.key,
-            name=project.name,
-            description=project.description,
-            sponsor=project.sponsor.username if project.sponsor else None,
-            manager=project.manager.username,
-            time_zone=project.time_zone,
-            planned_go_live=project.planned_go_live,
-            phase=project.phase,
-            version=project.version,
-            my_role=role.name.lower() if role else None,
-            created_at=project.created_at,
-        )
+    def resolve_sponsor(obj: Project) -> str | None:
+        return obj.sponsor.username if obj.sponsor_id else None
+
+    @staticmethod
+    def resolve_manager(obj: Project) -> str:
+        return obj.manager.username
+
+    @staticmethod
+    def resolve_my_role(obj: Project, context) -> str | None:
+        # Lists annotate `my_role` in the same query; a single project asks the access module.
+        annotated = getattr(obj, "my_role", None)
+        if annotated is not None:
+            role: Role | None = Role(annotated)
+        else:
+            role = project_role(user=context["request"].user, project=obj)
+        return role.name.lower() if role else None
 
 
 class ProjectCreateIn(Schema):
@@ -153,8 +154,7 @@ class EventOut(Schema):
 @router.get("/projects", response=list[ProjectOut], summary="List my projects")
 @paginate(PageNumberPagination)
 def projects_list(request: HttpRequest):
-    projects = project_list_for_user(user=request.user)
-    return [ProjectOut.build(p, request.user) for p in projects]
+    return project_list_for_user(user=request.user)
 
 
 @router.post(
@@ -166,12 +166,12 @@ def projects_list(request: HttpRequest):
 )
 def projects_create(request: HttpRequest, payload: ProjectCreateIn):
     project = project_create(actor=request.user, **payload.dict())
-    return 201, ProjectOut.build(project, request.user)
+    return 201, project
 
 
 @router.get("/projects/{key}", response=ProjectOut, summary="Get a project")
 def projects_get(request: HttpRequest, key: str):
-    return ProjectOut.build(project_get_for_user(user=request.user, key=key), request.user)
+    return project_get_for_user(user=request.user, key=key)
 
 
 @router.patch(
@@ -185,7 +185,7 @@ def projects_update(request: HttpRequest, key: str, payload: ProjectUpdateIn):
     fields = payload.dict(exclude_unset=True)
     version = fields.pop("version")
     project = project_update(actor=request.user, project=project, version=version, **fields)
-    return ProjectOut.build(project, request.user)
+    return project
 
 
 @router.post(
@@ -201,7 +201,7 @@ def projects_phase(request: HttpRequest, key: str, payload: PhaseIn):
     project = project_phase_advance(
         actor=request.user, project=project, to_phase=payload.phase, version=payload.version
     )
-    return ProjectOut.build(project, request.user)
+    return project
 
 
 @router.get("/projects/{key}/members", response=list[MemberOut], summary="List members")

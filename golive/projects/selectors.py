@@ -2,11 +2,11 @@
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery, Value
 
 from golive.errors import NotFound
 from golive.projects.access import membership_check, project_check, success_criterion_check
-from golive.projects.models import Membership, Project, SuccessCriterion
+from golive.projects.models import Membership, Project, Role, SuccessCriterion
 
 
 def project_list_for_user(*, user: Any) -> QuerySet[Project]:
@@ -15,8 +15,11 @@ def project_list_for_user(*, user: Any) -> QuerySet[Project]:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return projects.none()
     if user.is_superuser:
-        return projects.order_by("key")
-    return projects.filter(memberships__user=user).order_by("key")
+        return projects.annotate(my_role=Value(int(Role.MANAGER))).order_by("key")
+    my_role = Membership.objects.filter(project=OuterRef("pk"), user=user).values("role")[:1]
+    return (
+        projects.filter(memberships__user=user).annotate(my_role=Subquery(my_role)).order_by("key")
+    )
 
 
 def project_get_for_user(*, user: Any, key: str, action: str = "view") -> Project:
