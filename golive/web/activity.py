@@ -69,12 +69,8 @@ def event_rows(events, *, tz: tzinfo) -> list[EventRow]:
         changes = []
         for field, pair in sorted((event.changes or {}).items()):
             before, after = pair if isinstance(pair, list) and len(pair) == 2 else (None, pair)
-            changes.append(
-                Change(
-                    field.replace("_", " "),
-                    _show(field, before, usernames, tz),
-                    _show(field, after, usernames, tz),
-                )
-            )
+            shown = _show(field, before, usernames, tz), _show(field, after, usernames, tz)
+            if shown[0] != shown[1]:  # e.g. None → "" on creation: nothing a reader would see
+                changes.append(Change(field.replace("_", " "), *shown))
         rows.append(EventRow(event, changes))
     return rows

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -33,7 +34,12 @@ def token_list(request):
     return TemplateResponse(
         request,
         "accounts/apitoken_list.html",
-        {"tokens": tokens_of(user=request.user), "form": form, "issued": issued},
+        {
+            "tokens": tokens_of(user=request.user),
+            "form": form,
+            "issued": issued,
+            "now": timezone.now(),
+        },
         status=422 if form.errors else 200,
     )
 
