@@ -4,6 +4,8 @@ from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from golive.accounts.models import ApiToken
@@ -17,6 +19,7 @@ from golive.projects.tests.factories import ProjectFactory, UserFactory, team_fo
 from golive.readiness.models import ReadinessItem
 from golive.readiness.services import (
     readiness_item_approve,
+    readiness_item_create,
     readiness_item_set_status,
     readiness_item_update,
 )
@@ -70,6 +73,12 @@ def make_gate_pass(project) -> None:
 
 def first_item(project) -> ReadinessItem:
     return project.readiness_items.order_by("position").first()
+
+
+def queries_for(client, address: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(address).status_code == 200
+    return len(captured)
 
 
 def url(view: str, project, **kwargs) -> str:
@@ -175,6 +184,42 @@ class AccountPageAccessTests:
         response = client.get(reverse("password_change"))
         assert response.status_code == 200
         assert b"id_new_password1" in response.content
+
+
+@pytest.mark.django_db
+class ListQueryCountTests:
+    def test_checklist_queries_do_not_grow_with_items(self, client, project, team):
+        """The checklist page costs the same queries for 7 items as for 12 approved ones."""
+        client.force_login(team["viewer"])
+        before = queries_for(client, url("readiness", project))
+        for n in range(5):
+            readiness_item_create(
+                actor=project.manager, project=project, title=f"Extra {n}", owner=team["approver"]
+            )
+        make_gate_pass(project)
+        assert queries_for(client, url("readiness", project)) == before
+
+    def test_decision_history_queries_do_not_grow(self, client, project, team):
+        """The decision history costs the same queries for one decision as for three."""
+        gate = project.gates.get(name="readiness")
+        waiver_for(project)
+        client.force_login(team["viewer"])
+        before = queries_for(client, url("decisions", project))
+        waiver_create(actor=project.manager, gate=gate, criterion_key="checklist", reason="Pilot.")
+        make_gate_pass(project)
+        client.force_login(team["manager"])
+        client.post(url("gate_detail", project, name="readiness"), {"op": "open"})
+        client.force_login(team["viewer"])
+        assert queries_for(client, url("decisions", project)) == before
+
+    def test_activity_queries_do_not_grow_with_events(self, client, project, team):
+        """The activity page costs the same queries however many users its events name."""
+        client.force_login(team["viewer"])
+        before = queries_for(client, url("activity", project))
+        for role in ("viewer", "contributor", "approver"):
+            item = first_item(project)
+            readiness_item_update(actor=project.manager, item=item, owner=team[role])
+        assert queries_for(client, url("activity", project)) == before
 
 
 @pytest.mark.django_db
@@ -783,6 +828,28 @@ class ReadinessAddItemTests:
         item = project.readiness_items.get(title="Cutover plan")
         assert response.status_code == 302
         assert response.url.endswith(f"#item-{item.pk}")
+
+    def test_add_error_without_htmx_renders_page(self, client, project, team):
+        """Without JavaScript a refused add renders the checklist with the form's errors."""
+        client.force_login(team["contributor"])
+        response = client.post(
+            url("readiness", project), {"title": "", "category": "plan", "owner": "erp-viewer"}
+        )
+        assert response.status_code == 422
+        assert b"<html" in response.content
+        assert b"This field is required." in response.content
+
+    def test_viewer_htmx_add_gets_403_form(self, client, project, team):
+        """A viewer's htmx add answers 403 with the refusal inside the add form."""
+        client.force_login(team["viewer"])
+        response = client.post(
+            url("readiness", project),
+            {"title": "X", "category": "plan", "owner": "erp-viewer"},
+            **HTMX,
+        )
+        assert response.status_code == 403
+        assert "you need the contributor role" in response.content.decode()
+        assert project.readiness_items.count() == 7
 
     def test_viewer_may_not_add(self, client, project, team):
         """A viewer's add is refused with 403."""

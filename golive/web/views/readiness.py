@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import reswap, retarget
 
 from golive.projects.selectors import membership_list, project_get_for_user
-from golive.readiness.models import Category, ReadinessItem
+from golive.readiness.models import ReadinessItem
 from golive.readiness.selectors import readiness_item_get, readiness_item_list
 from golive.readiness.services import (
     readiness_item_approve,
@@ -128,66 +128,65 @@ def _submit_in_place(request, form, write) -> tuple[Submission, list[str], int]:
     return done, form_messages(form), 409 if done.conflict else 422
 
 
-@web_view
-def readiness(request, key):
-    """Show the checklist with its progress; POST adds an item at the bottom."""
-    project = project_get_for_user(user=request.user, key=key)
-    members = _members(request, project)
-    status = 200
-    if request.method == "POST":
-        form = ReadinessItemCreateForm(request.POST, members=members)
-        done, errors, status = _submit_in_place(
-            request,
-            form,
-            lambda data: readiness_item_create(actor=request.user, project=project, **data),
-        )
-        if not is_htmx(request) and done.ok:
-            messages.success(request, f"“{done.result.title}” added to the checklist.")
-            return redirect(_checklist_url(project, done.result.pk))
-        if is_htmx(request):
-            items = list(readiness_item_list(user=request.user, project=project))
-            if done.ok:
-                return project_page(
-                    request,
-                    project,
-                    f"{TEMPLATE}#_item_added",
-                    {
-                        "item": done.result,
-                        "members": members,
-                        "progress": _progress(items),
-                        "add_form": ReadinessItemCreateForm(
-                            initial={"owner": request.user.username}, members=members
-                        ),
-                        "oob": True,
-                    },
-                )
-            if status == 403:
-                form.add_error(None, errors)
-            response = project_page(
-                request,
-                project,
-                f"{TEMPLATE}#_add_form",
-                {"add_form": form},
-                status=status,
-            )
-            return reswap(retarget(response, "#add-item"), "outerHTML")
-    else:
-        form = ReadinessItemCreateForm(initial={"owner": request.user.username}, members=members)
+def _checklist_page(request, project, members, form, *, status: int = 200):
     items = list(readiness_item_list(user=request.user, project=project))
     return project_page(
         request,
         project,
         TEMPLATE,
-        {
-            "items": items,
-            "members": members,
-            "progress": _progress(items),
-            "add_form": form,
-            "categories": Category.choices,
-        },
+        {"items": items, "members": members, "progress": _progress(items), "add_form": form},
         section="readiness",
         status=status,
     )
+
+
+def _fresh_add_form(request, members) -> ReadinessItemCreateForm:
+    return ReadinessItemCreateForm(initial={"owner": request.user.username}, members=members)
+
+
+def _item_add(request, project, members):
+    """Add an item: htmx gets the new item appended (or the form back with its errors)."""
+    form = ReadinessItemCreateForm(request.POST, members=members)
+    done, errors, status = _submit_in_place(
+        request,
+        form,
+        lambda data: readiness_item_create(actor=request.user, project=project, **data),
+    )
+    if not is_htmx(request):
+        if done.ok:
+            messages.success(request, f"“{done.result.title}” added to the checklist.")
+            return redirect(_checklist_url(project, done.result.pk))
+        return _checklist_page(request, project, members, form, status=status)
+    if done.ok:
+        items = list(readiness_item_list(user=request.user, project=project))
+        return project_page(
+            request,
+            project,
+            f"{TEMPLATE}#_item_added",
+            {
+                "item": done.result,
+                "members": members,
+                "progress": _progress(items),
+                "add_form": _fresh_add_form(request, members),
+                "oob": True,
+            },
+        )
+    if status == 403:
+        form.add_error(None, errors)
+    response = project_page(
+        request, project, f"{TEMPLATE}#_add_form", {"add_form": form}, status=status
+    )
+    return reswap(retarget(response, "#add-item"), "outerHTML")
+
+
+@web_view
+def readiness(request, key):
+    """Show the checklist with its progress; POST adds an item at the bottom."""
+    project = project_get_for_user(user=request.user, key=key)
+    members = _members(request, project)
+    if request.method == "POST":
+        return _item_add(request, project, members)
+    return _checklist_page(request, project, members, _fresh_add_form(request, members))
 
 
 @web_view
