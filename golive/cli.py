@@ -11,4 +11,9 @@ def main(argv: list[str] | None = None) -> None:
 
     args = list(sys.argv if argv is None else argv)
     args[0] = "golive"
+    if args[1:] == ["--version"]:
+        from golive import __version__
+
+        print(f"golive {__version__}")
+        return
     execute_from_command_line(args)

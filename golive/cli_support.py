@@ -37,17 +37,23 @@ def cli_actor(username: str | None) -> Any:
         return Operator()
     user = User.objects.filter(username=username, is_active=True).first()
     if user is None:
-        raise CommandError(f"--user {username}: there is no active user with this name.")
+        raise CommandError(
+            f"--user {username}: there is no active user with this name.", returncode=2
+        )
     return user
 
 
 def cli_user(username: str | None, option: str = "--user") -> User:
     """Return the real user a write is made as (writes always name a person)."""
     if not username:
-        raise CommandError(f"{option} is required: name the user this change is made as.")
+        raise CommandError(
+            f"{option} is required: name the user this change is made as.", returncode=2
+        )
     user = User.objects.filter(username=username, is_active=True).first()
     if user is None:
-        raise CommandError(f"{option} {username}: there is no active user with this name.")
+        raise CommandError(
+            f"{option} {username}: there is no active user with this name.", returncode=2
+        )
     return user
 
 
@@ -59,7 +65,8 @@ def domain_errors() -> Iterator[None]:
     except ValidationError as exc:
         if hasattr(exc, "error_dict"):
             text = "; ".join(
-                f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items()
+                " ".join(msgs) if field == "__all__" else f"{field}: {' '.join(msgs)}"
+                for field, msgs in exc.message_dict.items()
             )
         else:
             text = " ".join(exc.messages)

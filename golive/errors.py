@@ -4,7 +4,10 @@ Services raise Django's `ValidationError` for bad input and `PermissionDenied` f
 action; these two complete the set.
 """
 
+import json
 from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
 
 
 class NotFound(Exception):
@@ -24,11 +27,22 @@ class Conflict(Exception):
         self.current = current or {}
 
 
+def current_state(obj: Any) -> dict[str, Any]:
+    """Return `obj`'s stored fields as JSON values (foreign keys as ids, files as names)."""
+    state: dict[str, Any] = {}
+    for field in obj._meta.concrete_fields:
+        value = getattr(obj, field.attname)
+        if hasattr(value, "storage"):
+            value = value.name or None
+        state[field.attname] = value
+    return json.loads(json.dumps(state, cls=DjangoJSONEncoder))
+
+
 def version_check(obj: Any, expected: int | None, *, what: str) -> None:
     """Refuse a write made against an outdated copy of `obj` (optimistic locking)."""
     if expected is not None and expected != obj.version:
         raise Conflict(
             f"{what} was changed by someone else (your copy is version {expected}, the current "
             f"one is version {obj.version}). Reload and apply your change again.",
-            current={"version": obj.version},
+            current=current_state(obj),
         )

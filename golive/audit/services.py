@@ -115,6 +115,7 @@ class ChainReport:
     checked: int
     message: str
     first_broken_seq: int | None = None
+    head_hash: str | None = None
 
 
 def audit_verify(
@@ -156,6 +157,14 @@ def audit_verify(
         if progress and (checked % batch_size == 0 or checked == total):
             progress(checked, total)
     head = AuditChainHead.objects.get(pk=1)
+    if checked > head.seq:
+        return ChainReport(
+            False,
+            checked,
+            f"events #{head.seq + 1} to #{checked} were appended outside golive: the chain was "
+            f"last written at event #{head.seq}.",
+            head.seq + 1,
+        )
     if head.seq != checked or head.hash != expected_prev:
         return ChainReport(
             False,
@@ -164,4 +173,6 @@ def audit_verify(
             "events were removed from its end.",
             checked + 1,
         )
-    return ChainReport(True, checked, f"audit chain intact: {checked} events verified.")
+    return ChainReport(
+        True, checked, f"audit chain intact: {checked} events verified.", head_hash=head.hash
+    )

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
@@ -144,6 +144,32 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return problem(request, exc.status_code, "Error", str(exc))
+
+
+class HealthOut(Schema):
+    status: str
+    version: str
+    database: str
+
+
+@api.get(
+    "/health",
+    auth=None,
+    response={200: HealthOut, 503: HealthOut},
+    tags=["operations"],
+    summary="Liveness and database check for load balancers (no authentication)",
+)
+def health(request: HttpRequest):
+    from django.db import connection
+
+    from golive import __version__
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:
+        return 503, HealthOut(status="unavailable", version=__version__, database="unreachable")
+    return 200, HealthOut(status="ok", version=__version__, database=connection.vendor)
 
 
 def _mount() -> None:

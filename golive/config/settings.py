@@ -19,8 +19,9 @@ _FALSE = {"0", "false", "no", "off", ""}
 
 
 def env_str(name: str, default: str = "") -> str:
-    """Return the environment variable `name`, or `default` when unset."""
-    return os.environ.get(name, default)
+    """Return the environment variable `name`, or `default` when unset or empty."""
+    value = os.environ.get(name, "").strip()
+    return value or default
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -54,8 +55,8 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
 
 def env_list(name: str, default: list[str]) -> list[str]:
     """Return a comma-separated list variable."""
-    raw = os.environ.get(name)
-    if raw is None:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
 
@@ -222,8 +223,15 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 GOLIVE_TOKEN_MAX_DAYS = env_int("GOLIVE_TOKEN_MAX_DAYS", 365, minimum=1)
 GOLIVE_BASE_URL = env_str("GOLIVE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+GOLIVE_PROJECT_CREATE_STAFF_ONLY = env_bool("GOLIVE_PROJECT_CREATE_STAFF_ONLY", False)
+
 EMAIL_BACKEND = env_str("GOLIVE_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("GOLIVE_FROM_EMAIL", "golive@localhost")
+EMAIL_HOST = env_str("GOLIVE_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("GOLIVE_EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("GOLIVE_EMAIL_USER")
+EMAIL_HOST_PASSWORD = env_str("GOLIVE_EMAIL_PASSWORD")
+EMAIL_USE_TLS = env_bool("GOLIVE_EMAIL_USE_TLS", False)
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie

@@ -15,11 +15,21 @@ GATE_RULES = {
 }
 
 
+GATE_ACTION_PHRASES = {
+    "view": "see gates and decisions",
+    "configure": "configure gates",
+    "open_decision": "open a decision",
+    "withdraw_decision": "withdraw a decision",
+    "vote": "approve or reject a decision",
+    "waive": "waive or reinstate a criterion",
+}
+
+
 def gate_check(*, user: Any, project: Project, action: str) -> Role:
     """Authorize an action on a project's gates and decisions."""
     return require_role(
         user=user,
         project=project,
         role=GATE_RULES[action],
-        action=f"{action.replace('_', ' ')} on gates",
+        action=GATE_ACTION_PHRASES[action],
     )

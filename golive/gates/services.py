@@ -349,7 +349,23 @@ def decision_open(*, actor: User, gate: Gate, comment: str = "") -> Decision:
                     )
                 }
             )
-        approver_ids = sorted(gate.approvers.values_list("id", flat=True))
+        approvers = list(gate.approvers.all())
+        # Named approvers may have been demoted or removed since the gate was configured.
+        unable = [
+            u.username
+            for u in approvers
+            if (project_role(user=u, project=project) or 0) < Role.APPROVER or not u.is_active
+        ]
+        if unable:
+            raise ValidationError(
+                {
+                    "approvers": (
+                        f"{', '.join(unable)} can no longer approve in {project.key}; update the "
+                        f"{gate.title} gate's named approvers first."
+                    )
+                }
+            )
+        approver_ids = sorted(u.pk for u in approvers)
         if len(approver_ids) < gate.quorum:
             raise ValidationError(
                 {

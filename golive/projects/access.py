@@ -68,7 +68,11 @@ def project_check(*, user: Any, project: Project, action: str) -> Role:
         user=user,
         project=project,
         role=PROJECT_RULES[action],
-        action=f"{action.replace('_', ' ')} the project",
+        action={
+            "view": "see the project",
+            "edit": "edit the project",
+            "advance_phase": "move the project to another phase",
+        }[action],
     )
 
 

@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
@@ -99,9 +100,7 @@ def project_create(
 
     if not getattr(actor, "is_authenticated", False) or not actor.is_active:
         raise PermissionDenied("Sign in to create a project.")
-    from django.conf import settings
-
-    if getattr(settings, "GOLIVE_PROJECT_CREATE_STAFF_ONLY", False) and not actor.is_staff:
+    if settings.GOLIVE_PROJECT_CREATE_STAFF_ONLY and not actor.is_staff:
         raise PermissionDenied("Only staff may create projects on this site.")
     key = (key or "").strip().upper()
     manager_user = user_resolve(manager, field="manager") or actor

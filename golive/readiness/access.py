@@ -17,11 +17,23 @@ READINESS_ITEM_RULES = {
 }
 
 
+READINESS_ACTION_PHRASES = {
+    "view": "see the readiness checklist",
+    "create": "add readiness items",
+    "edit": "edit readiness items",
+    "mark_ready": "mark readiness items ready",
+    "reopen": "reopen readiness items",
+    "approve": "approve readiness items",
+    "waive": "waive readiness items",
+    "delete": "delete readiness items",
+}
+
+
 def readiness_item_check(*, user: Any, project: Project, action: str) -> Role:
     """Authorize an action on a project's readiness items."""
     return require_role(
         user=user,
         project=project,
         role=READINESS_ITEM_RULES[action],
-        action=f"{action.replace('_', ' ')} readiness items",
+        action=READINESS_ACTION_PHRASES[action],
     )

@@ -92,6 +92,29 @@ class AuditVerifyTests:
         assert report.first_broken_seq == 5
         assert "event #5 is missing" in report.message
 
+    def test_events_appended_outside_golive_are_detected(self, chain):
+        """A well-formed event added behind golive's back is past the chain head."""
+        from golive.audit.services import _event_hash, _hashed_fields
+
+        last = AuditEvent.objects.order_by("-seq").first()
+        forged = AuditEvent(
+            seq=last.seq + 1,
+            at=last.at,
+            actor_label="mallory",
+            project_id=last.project_id,
+            action="project.update",
+            object_type=last.object_type,
+            object_id=last.object_id,
+            object_repr="forged",
+            changes={},
+            prev_hash=last.hash,
+        )
+        forged.hash = _event_hash(_hashed_fields(forged))
+        forged.save()
+        report = audit_verify()
+        assert not report.ok
+        assert f"#{forged.seq}" in report.message and "appended outside golive" in report.message
+
     def test_truncated_tail_is_detected(self, chain):
         """Deleting the newest events is caught by the chain head."""
         last = AuditEvent.objects.order_by("-seq").first()

@@ -55,6 +55,7 @@ EXPECTED_OPERATIONS = {
     ("post", "/projects/{key}/decisions/{decision_id}/votes"),
     ("post", "/projects/{key}/decisions/{decision_id}/withdraw"),
     ("post", "/projects/{key}/decisions/{decision_id}/revoke"),
+    ("get", "/health"),
 }
 
 
@@ -65,6 +66,17 @@ def _csrf_client(user) -> tuple[Client, str]:
     token = "k" * CSRF_SECRET_LENGTH  # the unmasked secret a browser holds in its cookie
     client.cookies[settings.CSRF_COOKIE_NAME] = token
     return client, token
+
+
+@pytest.mark.django_db
+class HealthTests:
+    def test_health_answers_without_authentication(self):
+        """Load balancers get the status and the database vendor without a token."""
+        response = Client().get(f"{API}/health")
+        assert response.status_code == 200
+        data = response.json()
+        assert data["status"] == "ok"
+        assert data["database"] in {"sqlite", "postgresql"}
 
 
 @pytest.mark.django_db

@@ -184,6 +184,17 @@ class DecisionTests:
         decision.refresh_from_db()
         assert decision.snapshot["passed"] is True
 
+    def test_demoted_named_approver_blocks_opening(self, ready_project):
+        """A named approver who lost the approver role is named, and nothing is opened."""
+        from golive.projects.services import membership_set
+
+        project, team, gate = ready_project
+        gate_update(actor=project.manager, gate=gate, approvers=[team["approver"]], quorum=1)
+        membership_set(actor=project.manager, project=project, user=team["approver"], role="viewer")
+        with pytest.raises(ValidationError, match=f"{team['approver'].username} can no longer"):
+            decision_open(actor=project.manager, gate=gate)
+        assert not Decision.objects.exists()
+
     def test_viewer_cannot_open_and_contributor_cannot_vote(self, ready_project):
         """Opening needs a manager, voting an approver."""
         project, team, gate = ready_project

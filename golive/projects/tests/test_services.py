@@ -126,7 +126,8 @@ class ProjectUpdateTests:
         project_update(actor=project.manager, project=project, version=1, name="First")
         with pytest.raises(Conflict) as exc:
             project_update(actor=project.manager, project=project, version=1, name="Second")
-        assert exc.value.current == {"version": 2}
+        assert exc.value.current["version"] == 2
+        assert exc.value.current["name"] == "First"
         project.refresh_from_db()
         assert project.name == "First"
 

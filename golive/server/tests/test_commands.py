@@ -58,10 +58,26 @@ class DemoCommandTests:
         assert not evaluation.passed
         assert evaluation.criteria[1].passed
 
+    def test_demo_refuses_production_mode(self, settings):
+        """Published demo passwords never reach a production installation."""
+        settings.PRODUCTION = True
+        with pytest.raises(CommandError, match="refuses to run in production"):
+            call_command("demo", "--no-serve", stdout=StringIO())
+        assert not Project.objects.exists()
+
     def test_demo_users_can_log_in(self, client):
         """The printed demo password works."""
         call_command("demo", "--no-serve", stdout=StringIO())
         assert client.login(username="maria", password=DEMO_PASSWORD)
+
+
+class VersionTests:
+    def test_version_is_golive_s_own(self, tmp_path):
+        """`golive --version` prints golive's version, not Django's."""
+        from golive import __version__
+
+        result = golive("--version", env=golive_env(tmp_path))
+        assert result.stdout.strip() == f"golive {__version__}"
 
 
 class ServeTests:

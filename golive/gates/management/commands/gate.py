@@ -4,6 +4,7 @@ import json
 import sys
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from golive.cli_support import cli_actor, domain_errors
@@ -39,20 +40,27 @@ class Command(BaseCommand):
             gate = gate_get(user=actor, project=project, name=options["gate_name"])
             evaluation = gate_evaluate(gate=gate)
         if options["json"]:
+            # Links are site-relative in the app; a script needs them absolute.
+            base = settings.GOLIVE_BASE_URL
             self.stdout.write(
                 json.dumps(
                     {
                         "gate": gate.name,
                         "project": project.key,
                         "passed": evaluation.passed,
+                        "evaluated_at": evaluation.evaluated_at.isoformat(),
                         "criteria": [
                             {
                                 "key": c.key,
                                 "label": c.label,
+                                "type": c.type,
                                 "passed": c.passed,
                                 "waived": c.waived,
                                 "detail": c.detail,
-                                "evidence": c.evidence,
+                                "evidence": [
+                                    {"label": e["label"], "url": base + e["url"]}
+                                    for e in c.evidence
+                                ],
                             }
                             for c in evaluation.criteria
                         ],

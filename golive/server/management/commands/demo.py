@@ -2,8 +2,9 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from golive.server.demo import DEMO_PASSWORD, demo_build, demo_logins
 
@@ -17,6 +18,11 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if settings.PRODUCTION:
+            raise CommandError(
+                "golive demo creates users with a published password (including a site admin) "
+                "and refuses to run in production mode (GOLIVE_ENV=production)."
+            )
         call_command("migrate", interactive=False, verbosity=0)
         project, created = demo_build()
         verb = "Created" if created else "Found"
