@@ -35,7 +35,8 @@ def current_state(obj: Any) -> dict[str, Any]:
         if hasattr(value, "storage"):
             value = value.name or None
         state[field.attname] = value
-    return json.loads(json.dumps(state, cls=DjangoJSONEncoder))
+    as_json: dict[str, Any] = json.loads(json.dumps(state, cls=DjangoJSONEncoder))
+    return as_json
 
 
 def version_check(obj: Any, expected: int | None, *, what: str) -> None:

@@ -169,7 +169,7 @@ if _database_url:
 else:
     _default_db = {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": GOLIVE_HOME / "golive.sqlite3",
+        "NAME": str(GOLIVE_HOME / "golive.sqlite3"),
         "OPTIONS": {
             # WAL lets readers and one writer work at once; IMMEDIATE takes the write lock at the
             # start of a transaction so two writers queue instead of failing half-way.

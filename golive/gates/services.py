@@ -101,7 +101,7 @@ def gate_evaluate(*, gate: Gate) -> Evaluation:
 
 
 def _approvers_resolve(project: Project, approvers: list[User | str]) -> list[User]:
-    users = []
+    users: list[User] = []
     for value in approvers:
         user = user_resolve(value, field="approvers")
         assert user is not None

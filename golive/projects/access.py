@@ -18,17 +18,17 @@ def project_role(*, user: Any, project: Project) -> Role | None:
         return None
     if user.is_superuser:
         return Role.MANAGER
-    cache = getattr(user, "_golive_roles", None)
+    cache: dict[int, Role | None] | None = getattr(user, "_golive_roles", None)
     if cache is None:
         cache = {}
         user._golive_roles = cache
     if project.pk not in cache:
-        role = (
+        value = (
             Membership.objects.filter(project_id=project.pk, user_id=user.pk)
             .values_list("role", flat=True)
             .first()
         )
-        cache[project.pk] = Role(role) if role is not None else None
+        cache[project.pk] = Role(value) if value is not None else None
     return cache[project.pk]
 
 

@@ -371,7 +371,10 @@ def success_criterion_update(
         version_check(criterion, version, what="This success criterion")
         before = audit_snapshot(criterion, CRITERION_FIELDS)
         if "owner" in fields:
-            criterion.owner = member_resolve(project, fields.pop("owner"), field="owner")
+            owner = member_resolve(project, fields.pop("owner"), field="owner")
+            if owner is None:
+                raise ValidationError({"owner": "Every success criterion has an owner."})
+            criterion.owner = owner
         if "target" in fields:
             criterion.target = _decimal(fields.pop("target"), "target")
         for name, value in fields.items():

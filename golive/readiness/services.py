@@ -1,5 +1,7 @@
 """Writes on the readiness checklist."""
 
+from __future__ import annotations
+
 import os
 from typing import Any
 
@@ -150,7 +152,7 @@ def readiness_item_update(
 
 
 def readiness_item_attach(
-    *, actor: User, item: ReadinessItem, upload: UploadedFile, version: int | None = None
+    *, actor: User, item: ReadinessItem, upload: UploadedFile[bytes], version: int | None = None
 ) -> ReadinessItem:
     """Attach a file as evidence, replacing any earlier file; needs a new approval."""
     limit = settings.GOLIVE_MAX_UPLOAD_BYTES
@@ -180,7 +182,8 @@ def readiness_item_attach(
         try:
             _save(actor, item, before, "readiness_item.attach")
         except Exception:
-            item.evidence_file.storage.delete(stored)
+            if stored:
+                item.evidence_file.storage.delete(stored)
             raise
     if old_file and old_file != item.evidence_file.name:
         item.evidence_file.storage.delete(old_file)
