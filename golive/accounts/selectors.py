@@ -8,7 +8,7 @@ from golive.errors import NotFound
 
 def token_list(*, user: User) -> QuerySet[ApiToken]:
     """Return the caller's own tokens, newest first."""
-    return ApiToken.objects.filter(user=user).order_by("-created_at")
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")
 
 
 def user_get_by_username(*, username: str) -> User:

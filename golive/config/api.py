@@ -103,7 +103,11 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 def on_schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     errors = []
     for err in exc.errors:
-        loc = [str(part) for part in err.get("loc", []) if part not in ("body", "payload")]
+        loc = [
+            str(part)
+            for part in err.get("loc", [])
+            if part not in ("body", "payload", "path", "query", "form", "file")
+        ]
         errors.append({"field": ".".join(loc), "message": err.get("msg", "invalid")})
     detail = " ".join(f"{e['field']}: {e['message']}" for e in errors)
     return problem(request, 422, "Invalid input", detail, errors=errors)

@@ -264,6 +264,10 @@ def criterion_add(
     """Add a criterion of a registered type to a gate."""
     with transaction.atomic():
         gate_check(user=actor, project=gate.project, action="configure")
+        if gate.criteria.filter(key=(key or "").strip()).exists():
+            raise ValidationError(
+                {"key": f"The {gate.title} gate already has a criterion {key!r}."}
+            )
         clean_params = params_validate(type_key, params)
         ctype = criterion_type_get(type_key)
         assert ctype is not None
