@@ -99,15 +99,17 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
     return problem(request, 422, "Invalid input", detail, errors=errors)
 
 
+_SOURCES = {"body", "payload", "path", "query", "form", "file", "header", "cookie"}
+
+
 @api.exception_handler(NinjaValidationError)
 def on_schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     errors = []
     for err in exc.errors:
-        loc = [
-            str(part)
-            for part in err.get("loc", [])
-            if part not in ("body", "payload", "path", "query", "form", "file")
-        ]
+        loc = [str(part) for part in err.get("loc", [])]
+        # Drop where the value came from ("body", "query", ...) but keep the field's own name.
+        while len(loc) > 1 and loc[0] in _SOURCES:
+            loc = loc[1:]
         errors.append({"field": ".".join(loc), "message": err.get("msg", "invalid")})
     detail = " ".join(f"{e['field']}: {e['message']}" for e in errors)
     return problem(request, 422, "Invalid input", detail, errors=errors)

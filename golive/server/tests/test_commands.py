@@ -21,7 +21,11 @@ from golive.server.demo import DEMO_PASSWORD
 
 def golive_env(tmp_path, **extra) -> dict[str, str]:
     """Return an environment for a golive subprocess on its own SQLite home."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GOLIVE_", "DATABASE_URL"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("GOLIVE_", "DATABASE_URL", "DJANGO_"))
+    }
     env.update({"GOLIVE_HOME": str(tmp_path / "home"), **extra})
     return env
 
