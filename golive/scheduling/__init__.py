@@ -1,0 +1,1 @@
+"""golive's scheduling library: calendars, critical path, forecasts. Pure Python, no Django."""
