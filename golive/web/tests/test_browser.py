@@ -1,5 +1,6 @@
 """The main journeys in a real Chromium: from a new project through readiness to execution."""
 
+import os
 import re
 
 import pytest
@@ -9,6 +10,18 @@ from golive.audit.models import AuditChainHead
 from golive.projects.tests.factories import PASSWORD, ProjectFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _async_unsafe_only_here():
+    """Allow the ORM under Playwright's event loop for this module's tests only.
+
+    The session's browser fixture sets DJANGO_ALLOW_ASYNC_UNSAFE for good; without this the
+    variable leaks into later tests' subprocesses (`golive check --deploy` then warns about it).
+    """
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture(autouse=True)
