@@ -50,8 +50,9 @@ def browser(chromium_path):
         from playwright.sync_api import sync_playwright
     except ImportError:
         skip_or_fail("Playwright for Python is not installed (pip install -e '.[test]')")
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
-    # still synchronous and safe.
+    # Playwright's sync API keeps an event loop running in this thread for the whole session;
+    # the tests' own ORM calls stay synchronous and safe. Subprocesses started by tests get an
+    # environment without it (see golive/server/tests).
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:

@@ -74,6 +74,21 @@ def _hashed_fields(event: AuditEvent) -> dict[str, Any]:
     }
 
 
+def _chain_head_locked() -> AuditChainHead:
+    """Return the chain head, locked; create it only for a log that is still empty."""
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        if AuditEvent.objects.exists():
+            raise RuntimeError(
+                "the audit chain head is missing although events exist; nothing more is written "
+                "until it is restored (run `golive audit verify`)."
+            )
+        # ON CONFLICT DO NOTHING: two first writers cannot both create it.
+        AuditChainHead.objects.bulk_create([AuditChainHead(pk=1)], ignore_conflicts=True)
+        head = AuditChainHead.objects.select_for_update().get(pk=1)
+    return head
+
+
 def audit_record(
     *,
     actor: Any,
@@ -85,7 +100,7 @@ def audit_record(
     """Append one event for a write to `obj`; call inside the write's transaction."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must run inside the transaction of the write it records")
-    head = AuditChainHead.objects.select_for_update().get(pk=1)
+    head = _chain_head_locked()
     actor_id = getattr(actor, "pk", None)
     event = AuditEvent(
         seq=head.seq + 1,
@@ -156,7 +171,13 @@ def audit_verify(
         checked += 1
         if progress and (checked % batch_size == 0 or checked == total):
             progress(checked, total)
-    head = AuditChainHead.objects.get(pk=1)
+    head = AuditChainHead.objects.filter(pk=1).first()
+    if head is None:
+        if checked == 0:
+            return ChainReport(True, 0, "audit chain intact: no events yet.", head_hash=GENESIS)
+        return ChainReport(
+            False, checked, "the chain head is missing: it was removed from the database.", 1
+        )
     if checked > head.seq:
         return ChainReport(
             False,

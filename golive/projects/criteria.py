@@ -21,9 +21,8 @@ def success_criteria_defined(project, params: SuccessCriteriaParams) -> Outcome:
     count = project.success_criteria.count()
     link = (Evidence("Success criteria", reverse("web:success_criteria", args=[project.key])),)
     if count >= params.minimum:
-        return Outcome(
-            True, f"{count} success criteria defined (at least {params.minimum} needed).", link
-        )
+        noun = "success criterion" if count == 1 else "success criteria"
+        return Outcome(True, f"{count} {noun} defined (at least {params.minimum} needed).", link)
     if count == 0:
         return Outcome(
             False,

@@ -151,6 +151,12 @@ def readiness_item_update(
     return item
 
 
+def _size(num_bytes: int) -> str:
+    if num_bytes >= 1_048_576:
+        return f"{num_bytes / 1_048_576:.3g} MB"
+    return f"{num_bytes / 1024:.3g} KB"
+
+
 def readiness_item_attach(
     *, actor: User, item: ReadinessItem, upload: UploadedFile[bytes], version: int | None = None
 ) -> ReadinessItem:
@@ -162,8 +168,8 @@ def readiness_item_attach(
         raise ValidationError(
             {
                 "file": (
-                    f"{upload.name} is {upload.size / 1_048_576:.1f} MB; evidence files are limited to "
-                    f"{limit // 1_048_576} MB (GOLIVE_MAX_UPLOAD_MB)."
+                    f"{upload.name} is {_size(upload.size)}; evidence files are limited to "
+                    f"{_size(limit)} (GOLIVE_MAX_UPLOAD_MB)."
                 )
             }
         )

@@ -126,6 +126,15 @@ class AuditVerifyTests:
 
 @pytest.mark.django_db
 class AuditVerifyCommandTests:
+    def test_json_reports_head_hash_to_anchor_elsewhere(self, chain, capsys):
+        """An intact chain's JSON carries the head hash, to be kept outside the database."""
+        import json
+
+        call_command("audit", "verify", "--json")
+        data = json.loads(capsys.readouterr().out)
+        assert data["ok"] is True
+        assert data["head_hash"] == AuditChainHead.objects.get(pk=1).hash
+
     def test_intact_chain_exits_zero(self, chain, capsys):
         """`golive audit verify` reports the number of verified events."""
         call_command("audit", "verify")

@@ -159,6 +159,23 @@ class ProductionSettingsTests:
         assert result.returncode != 0
         assert message in result.stderr
 
+    def test_empty_switch_keeps_its_default(self, tmp_path):
+        """An empty GOLIVE_SSL_REDIRECT does not silently turn the HTTPS redirect off."""
+        env = golive_env(
+            tmp_path,
+            GOLIVE_ENV="production",
+            GOLIVE_SECRET_KEY=secrets.token_urlsafe(48),
+            GOLIVE_ALLOWED_HOSTS="golive.example.com",
+            GOLIVE_SSL_REDIRECT="",
+        )
+        result = golive(
+            "shell",
+            "-c",
+            "from django.conf import settings; print(settings.SECURE_SSL_REDIRECT)",
+            env=env,
+        )
+        assert result.stdout.strip().endswith("True"), result.stderr
+
     def test_bad_boolean_is_named(self, tmp_path):
         """A value that is not a clear yes/no is refused with the variable's name."""
         result = golive("check", env=golive_env(tmp_path, GOLIVE_DEBUG="maybe"))

@@ -1,38 +1,13 @@
 """The main journeys in a real Chromium: from a new project through readiness to execution."""
 
-import os
 import re
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from golive.audit.models import AuditChainHead
 from golive.projects.tests.factories import PASSWORD, ProjectFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _async_unsafe_only_here():
-    """Allow the ORM under Playwright's event loop for this module's tests only.
-
-    The session's browser fixture sets DJANGO_ALLOW_ASYNC_UNSAFE for good; without this the
-    variable leaks into later tests' subprocesses (`golive check --deploy` then warns about it).
-    """
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-
-
-@pytest.fixture(autouse=True)
-def _audit_chain_head():
-    """Restore the audit chain's head row (written by a data migration) after earlier flushes.
-
-    Each transactional test ends with a flush that empties every table; serialized_rollback
-    cannot bring the row back because the test runs on a different connection object once
-    Playwright's sync API is running.
-    """
-    AuditChainHead.objects.get_or_create(pk=1)
 
 
 def sign_in(page: Page, username: str) -> None:

@@ -36,6 +36,7 @@ class Command(BaseCommand):
                         "ok": report.ok,
                         "checked": report.checked,
                         "first_broken_event": report.first_broken_seq,
+                        "head_hash": report.head_hash,
                         "message": report.message,
                     }
                 )
