@@ -21,13 +21,14 @@ year by year as queries reach them; lookups are a bisection in that list.
 from __future__ import annotations
 
 import re
+import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = ["END_OF_DAY", "CalendarError", "WorkCalendar", "WorkingPeriod"]
@@ -42,6 +43,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _REFERENCE_MONDAY = date(2001, 1, 1).toordinal()
 _FIRST_YEAR = 2
 _LAST_YEAR = 9998
+_LAST_ORDINAL = date.max.toordinal()
 _WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _DAY_CACHE_LIMIT = 200_000
 _PERIOD_TEXT = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
@@ -187,6 +189,23 @@ def _microseconds(value: object, name: str) -> int:
     return (value - _EPOCH) // _ONE_US
 
 
+class _Tables(NamedTuple):
+    """Hold one consistent snapshot of the irregular days; replaced whole, never edited."""
+
+    covered_lo: int
+    """The first day scanned for clock changes (an ordinal)."""
+    covered_hi: int
+    """The day after the last one scanned."""
+    days: list[int]
+    """Ordinals of the days whose working time differs from the regular week, sorted."""
+    deltas: list[int]
+    """Each such day's working microseconds minus the regular week's for it."""
+    prefix: list[int]
+    """The sum of the deltas before each day (one more entry than ``days``)."""
+    positions: list[int]
+    """The position of the start of each such day."""
+
+
 class _Engine:
     """Answer position queries for one validated calendar; hold its caches."""
 
@@ -214,14 +233,12 @@ class _Engine:
             if delta:
                 self.exception_deltas[ordinal] = delta
         self.dst_deltas: dict[int, int] = {}
-        # Days in [covered_lo, covered_hi) have been scanned for daylight saving changes.
-        self.covered_lo = 0
-        self.covered_hi = 0
         self.anchor: int | None = None
-        self.special_days: list[int] = []
-        self.special_deltas: list[int] = []
-        self.prefix: list[int] = [0]
-        self.special_positions: list[int] = []
+        self.tables = _Tables(
+            covered_lo=0, covered_hi=0, days=[], deltas=[], prefix=[0], positions=[]
+        )
+        # Readers use whichever snapshot of the tables they picked up; writers take the lock.
+        self.lock = threading.Lock()
         self.origin_position: int | None = None
 
     def regular_day(self, ordinal: int) -> int:
@@ -281,28 +298,34 @@ class _Engine:
         """Return the working microseconds of day ``ordinal``."""
         return sum(end - start for start, end in self.intervals(ordinal))
 
-    def ensure(self, ordinal: int) -> None:
-        """Scan the years up to the one holding ``ordinal`` for daylight saving changes."""
-        if self.covered_lo <= ordinal < self.covered_hi:
-            return
-        year = date.fromordinal(ordinal).year if ordinal > 0 else 0
+    def ensure(self, ordinal: int) -> _Tables:
+        """Return tables covering ``ordinal``, scanning more years for clock changes if needed."""
+        tables = self.tables
+        if tables.covered_lo <= ordinal < tables.covered_hi:
+            return tables
+        year = date.fromordinal(ordinal).year if 1 <= ordinal <= _LAST_ORDINAL else 0
         if not _FIRST_YEAR <= year <= _LAST_YEAR:
             raise CalendarError(
                 f"The date falls outside the years {_FIRST_YEAR}-{_LAST_YEAR} this calendar handles."
             )
         low = date(year, 1, 1).toordinal()
         high = date(year + 1, 1, 1).toordinal()
-        if self.anchor is None:
-            self.anchor = low
-            self.scan(low, high)
-            self.covered_lo, self.covered_hi = low, high
-        elif ordinal < self.covered_lo:
-            self.scan(low, self.covered_lo)
-            self.covered_lo = low
-        else:
-            self.scan(self.covered_hi, high)
-            self.covered_hi = high
-        self.rebuild()
+        with self.lock:
+            tables = self.tables
+            if tables.covered_lo <= ordinal < tables.covered_hi:
+                return tables
+            if self.anchor is None:
+                self.anchor = low
+                self.scan(low, high)
+                covered = (low, high)
+            elif ordinal < tables.covered_lo:
+                self.scan(low, tables.covered_lo)
+                covered = (low, tables.covered_hi)
+            else:
+                self.scan(tables.covered_hi, high)
+                covered = (tables.covered_lo, high)
+            self.tables = self.build(*covered)
+            return self.tables
 
     def scan(self, low: int, high: int) -> None:
         """Record the days in [low, high) whose working time a clock change alters."""
@@ -318,8 +341,8 @@ class _Engine:
                     self.dst_deltas[ordinal] = delta
             previous = following
 
-    def rebuild(self) -> None:
-        """Rebuild the sorted list of irregular days and the positions of their starts."""
+    def build(self, covered_lo: int, covered_hi: int) -> _Tables:
+        """Return tables of the irregular days and the positions of their starts."""
         deltas = {**self.dst_deltas, **self.exception_deltas}
         days = sorted(deltas)
         raw = [0]
@@ -328,16 +351,17 @@ class _Engine:
         # Positions count from the first scanned day, so they never move as coverage grows.
         assert self.anchor is not None
         base = raw[bisect_left(days, self.anchor)]
-        self.special_days = days
-        self.special_deltas = [deltas[day] for day in days]
-        self.prefix = [value - base for value in raw]
-        self.special_positions = [
-            self.regular_position(day) + self.prefix[index] for index, day in enumerate(days)
-        ]
-
-    def day_position(self, ordinal: int) -> int:
-        """Return the position of the start of day ``ordinal`` (the day must be covered)."""
-        return self.regular_position(ordinal) + self.prefix[bisect_left(self.special_days, ordinal)]
+        prefix = [value - base for value in raw]
+        return _Tables(
+            covered_lo=covered_lo,
+            covered_hi=covered_hi,
+            days=days,
+            deltas=[deltas[day] for day in days],
+            prefix=prefix,
+            positions=[
+                self.regular_position(day) + prefix[index] for index, day in enumerate(days)
+            ],
+        )
 
     def local_ordinal(self, instant: int) -> int:
         """Return the ordinal of the calendar-zone date holding ``instant``."""
@@ -346,34 +370,38 @@ class _Engine:
     def position(self, instant: int) -> int:
         """Return the working microseconds from the anchor to ``instant``."""
         ordinal = self.local_ordinal(instant)
-        self.ensure(ordinal)
+        tables = self.ensure(ordinal)
         within = 0
         for start, end in self.intervals(ordinal):
             if instant <= start:
                 break
             within += min(instant, end) - start
-        return self.day_position(ordinal) + within
+        day_start = (
+            self.regular_position(ordinal) + tables.prefix[bisect_left(tables.days, ordinal)]
+        )
+        return day_start + within
 
-    def day_at(self, position: int) -> tuple[int, int]:
+    def day_at(self, position: int, tables: _Tables) -> tuple[int, int]:
         """Return the day holding the working microsecond ``position`` and the offset into it."""
-        index = bisect_right(self.special_positions, position) - 1
+        index = bisect_right(tables.positions, position) - 1
         if index >= 0:
-            day = self.special_days[index]
-            into = position - self.special_positions[index]
-            if into < self.regular_day(day) + self.special_deltas[index]:
+            day = tables.days[index]
+            into = position - tables.positions[index]
+            if into < self.regular_day(day) + tables.deltas[index]:
                 return day, into
-        weeks, rest = divmod(position - self.prefix[index + 1], self.week_us)
+        weeks, rest = divmod(position - tables.prefix[index + 1], self.week_us)
         weekday = bisect_right(self.week_prefix, rest) - 1
         return _REFERENCE_MONDAY + 7 * weeks + weekday, rest - self.week_prefix[weekday]
 
     def instant(self, position: int) -> int:
         """Return the instant at which the working microsecond ``position`` starts."""
+        tables = self.tables
         while True:
-            ordinal, into = self.day_at(position)
-            if self.covered_lo <= ordinal < self.covered_hi:
+            ordinal, into = self.day_at(position, tables)
+            if tables.covered_lo <= ordinal < tables.covered_hi:
                 break
             # Irregular days beyond the scanned years may move the answer: scan and retry.
-            self.ensure(ordinal)
+            tables = self.ensure(ordinal)
         for start, end in self.intervals(ordinal):
             if into < end - start:
                 return start + into

@@ -221,6 +221,11 @@ class CalendarValidationTests:
         with pytest.raises(CalendarError, match="has no origin"):
             calendar.instant_at(10)
 
+    def test_offsets_beyond_the_supported_years(self) -> None:
+        """Raise rather than overflow for an offset beyond the year 9998."""
+        with pytest.raises(CalendarError, match="outside the years 2-9998"):
+            STANDARD.instant_at(10**12)
+
     def test_minutes_must_be_integers(self) -> None:
         """Reject fractional minutes and offsets."""
         with pytest.raises(CalendarError, match="minutes must be an int"):
