@@ -1,0 +1,84 @@
+"""Monte Carlo forecast: agreement with the CPM, reproducibility and percentile order."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+
+from golive.scheduling.cpm import schedule
+from golive.scheduling.errors import NetworkError
+from golive.scheduling.forecast import Distribution, ThreePoint, forecast
+from golive.scheduling.network import Dependency, Network, Task
+from golive.scheduling.tests.test_cpm_properties import networks
+
+
+def fork() -> Network:
+    """Build A -> (B | C) -> M, with M a milestone."""
+    return Network(
+        [Task("A", 10), Task("B", 50), Task("C", 50), Task("M", milestone=True)],
+        [Dependency("A", "B"), Dependency("A", "C"), Dependency("B", "M"), Dependency("C", "M")],
+    )
+
+
+class ThreePointTests:
+    def test_rejects_unordered_estimates(self) -> None:
+        """Optimistic <= most likely <= pessimistic is required."""
+        with pytest.raises(ValueError, match="three-point"):
+            ThreePoint(10, 5, 20)
+
+
+class ForecastTests:
+    @given(networks())
+    @settings(max_examples=100, deadline=None)
+    def test_point_estimates_reproduce_the_cpm(self, network: Network) -> None:
+        """With o = m = p everywhere every percentile is the CPM finish, criticality 0 or 1."""
+        estimates = {t.id: ThreePoint(t.duration, t.duration, t.duration) for t in network.tasks}
+        result = forecast(network, estimates, iterations=20, seed=1)
+        plan = schedule(network)
+        assert (result.project.p50, result.project.p80, result.project.p95) == (plan.finish,) * 3
+        assert result.criticality == {
+            t: (1.0 if e.critical else 0.0) for t, e in plan.tasks.items()
+        }
+
+    def test_seeded_runs_are_reproducible(self) -> None:
+        """The same seed gives the same forecast; another seed generally does not."""
+        estimates = {"B": ThreePoint(20, 50, 200), "C": ThreePoint(30, 50, 90)}
+        first = forecast(fork(), estimates, iterations=500, seed=7)
+        assert first == forecast(fork(), estimates, iterations=500, seed=7)
+        assert first.criticality != forecast(fork(), estimates, iterations=500, seed=8).criticality
+
+    @pytest.mark.parametrize("distribution", ["pert", "triangular"])
+    def test_percentiles_are_ordered_and_bounded(self, distribution: Distribution) -> None:
+        """P50 <= P80 <= P95, all between the best and worst case finish."""
+        estimates = {"B": ThreePoint(20, 50, 200), "C": ThreePoint(30, 50, 90)}
+        result = forecast(fork(), estimates, iterations=2000, seed=3, distribution=distribution)
+        project = result.project
+        assert 10 + 30 <= project.p50 <= project.p80 <= project.p95 <= 10 + 200
+        assert result.milestones["M"] == project
+
+    def test_criticality_splits_between_parallel_branches(self) -> None:
+        """Each branch is critical in part of the runs; together they cover every run."""
+        estimates = {"B": ThreePoint(20, 50, 80), "C": ThreePoint(20, 50, 80)}
+        result = forecast(fork(), estimates, iterations=2000, seed=5)
+        assert 0.3 < result.criticality["B"] < 0.7
+        assert 0.3 < result.criticality["C"] < 0.7
+        assert result.criticality["B"] + result.criticality["C"] >= 1.0
+        assert result.criticality["A"] == result.criticality["M"] == 1.0
+
+    def test_unestimated_tasks_keep_their_duration(self) -> None:
+        """Only estimated tasks vary: with B fixed longer than C's worst case, B stays critical."""
+        result = forecast(fork(), {"C": ThreePoint(10, 20, 40)}, iterations=300, seed=2)
+        assert result.project == type(result.project)(60, 60, 60)
+        assert result.criticality["B"] == 1.0
+        assert result.criticality["C"] == 0.0
+
+    def test_pert_mean_matches_the_estimate(self) -> None:
+        """PERT durations average (o + 4m + p) / 6."""
+        network = Network([Task("A", 0)], [])
+        result = forecast(network, {"A": ThreePoint(0, 300, 1200)}, iterations=20000, seed=11)
+        assert 350 < result.project.p50 < 500
+
+    def test_rejects_estimates_for_unknown_tasks(self) -> None:
+        """An estimate must name a task of the network."""
+        with pytest.raises(NetworkError, match="unknown task 'Z'"):
+            forecast(fork(), {"Z": ThreePoint(1, 2, 3)}, iterations=10)
