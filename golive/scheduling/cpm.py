@@ -132,12 +132,10 @@ def topological_order(network: Network) -> list[int]:
     graph = network.graph
     succs = graph.succs
     indegree = [len(incoming) for incoming in graph.preds]
-    # The order list doubles as Kahn's FIFO queue: ``head`` marks the next node to release.
+    # The order list doubles as Kahn's FIFO queue: iterating a list sees the items appended to
+    # it during the loop, so each released node is visited in turn.
     order = [node for node, count in enumerate(indegree) if not count]
-    head = 0
-    while head < len(order):
-        node = order[head]
-        head += 1
+    for node in order:
         for successor in succs[node]:
             indegree[successor] -= 1
             if not indegree[successor]:

@@ -221,27 +221,35 @@ def _compile(tasks: tuple[Task, ...], dependencies: tuple[Dependency, ...]) -> G
     succs: list[list[int]] = [[] for _ in task_of_node]
     link_count = 0
     for dependency in dependencies:
-        ends = (dependency.predecessor, dependency.successor)
-        unknown = [task_id for task_id in ends if task_id not in index]
-        if unknown:
+        source, target = dependency.predecessor, dependency.successor
+        first = index.get(source, -1)
+        second = index.get(target, -1)
+        if first == -1 or second == -1:
+            unknown = [task_id for task_id in (source, target) if task_id not in index]
             raise NetworkError(
-                f"dependency {ends[0]} → {ends[1]} names unknown task(s) {', '.join(unknown)}",
+                f"dependency {source} → {target} names unknown task(s) {', '.join(unknown)}",
                 unknown,
             )
-        if ends[0] == ends[1]:
-            raise NetworkError(f"task {ends[0]} depends on itself", [ends[0]])
-        first, second = index[ends[0]], index[ends[1]]
-        involves_summary = has_children[first] or has_children[second]
-        if involves_summary and (
-            _is_ancestor(parent, first, second) or _is_ancestor(parent, second, first)
-        ):
+        if first == second:
+            raise NetworkError(f"task {source} depends on itself", [source])
+        kind = dependency.type
+        # Identity tests: Enum hashing runs in Python and would dominate this loop.
+        from_finish = kind is DependencyType.FS or kind is DependencyType.FF
+        to_finish = kind is DependencyType.FF or kind is DependencyType.SF
+        if not (has_children[first] or has_children[second]):
+            # The common leaf-to-leaf link skips the summary expansion below.
+            from_node, to_node = node_of_task[first], node_of_task[second]
+            preds[to_node].append((from_node, from_finish, to_finish, dependency.lag))
+            succs[from_node].append(to_node)
+            link_count += 1
+            continue
+        if _is_ancestor(parent, first, second) or _is_ancestor(parent, second, first):
             raise NetworkError(
-                f"dependency {ends[0]} → {ends[1]} links a summary task to its own descendant",
-                list(ends),
+                f"dependency {source} → {target} links a summary task to its own descendant",
+                [source, target],
             )
         from_nodes = leaves[first] if has_children[first] else [node_of_task[first]]
         to_nodes = leaves[second] if has_children[second] else [node_of_task[second]]
-        from_finish, to_finish = _ANCHORS[dependency.type]
         for to_node in to_nodes:
             incoming = preds[to_node]
             for from_node in from_nodes:
@@ -258,9 +266,6 @@ def _compile(tasks: tuple[Task, ...], dependencies: tuple[Dependency, ...]) -> G
         summary_leaves=leaves,
         link_count=link_count,
     )
-
-
-_ANCHORS = {kind: (kind.from_finish, kind.to_finish) for kind in DependencyType}
 
 
 def _is_ancestor(parent: list[int], ancestor: int, position: int) -> bool:
