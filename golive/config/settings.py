@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "golive.projects",
     "golive.gates",
     "golive.readiness",
+    "golive.work",
     "golive.web",
     "golive.server",
 ]

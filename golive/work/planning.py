@@ -1,0 +1,157 @@
+"""The bridge between the plan's models and golive.scheduling (the only Django-aware part)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from golive.projects.models import Project
+from golive.scheduling.calendar import CalendarError, WorkCalendar, WorkingPeriod
+from golive.scheduling.cpm import Schedule, schedule
+from golive.scheduling.errors import SchedulingError
+from golive.scheduling.network import (
+    Constraint,
+    ConstraintKind,
+    DependencyType,
+    Network,
+    Task,
+)
+from golive.scheduling.network import (
+    Dependency as NetDependency,
+)
+from golive.work.models import Dependency, ProjectCalendar, WorkPackage
+
+SCHEDULE_FIELDS = [
+    "early_start",
+    "early_finish",
+    "late_start",
+    "late_finish",
+    "total_float",
+    "free_float",
+    "critical",
+]
+
+
+def calendar_build(calendar: ProjectCalendar) -> WorkCalendar:
+    """Return the library calendar for a project calendar, its origin at the schedule start."""
+    zone = calendar.project.time_zone
+    try:
+        week = {
+            int(day): [WorkingPeriod.parse(f"{start}-{end}") for start, end in periods]
+            for day, periods in calendar.week.items()
+        }
+        exceptions = {
+            exc.date: [WorkingPeriod.parse(f"{start}-{end}") for start, end in exc.periods]
+            for exc in calendar.exceptions.all()
+        }
+        origin = datetime.combine(calendar.schedule_start, time(0, 0), tzinfo=ZoneInfo(zone))
+        return WorkCalendar(zone, week, exceptions, origin=origin)
+    except (CalendarError, ValueError, TypeError) as exc:
+        raise ValidationError({"calendar": f"The project calendar is invalid: {exc}"}) from None
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """A computed schedule and the calendar that turns its offsets into dates."""
+
+    schedule: Schedule
+    calendar: WorkCalendar
+    packages: dict[int, WorkPackage]
+
+    def finish(self) -> datetime | None:
+        if not self.packages:
+            return None
+        return self.calendar.instant_at(self.schedule.finish, end=True)
+
+
+def network_build(
+    packages: list[WorkPackage], dependencies: list[Dependency], cal: WorkCalendar
+) -> Network:
+    """Return the network of a project's packages (ids are the packages' primary keys)."""
+    tasks = []
+    for wp in packages:
+        constraint = None
+        if wp.constraint_kind and wp.constraint_date:
+            constraint = Constraint(
+                ConstraintKind[wp.constraint_kind.upper()], cal.offset_of(wp.constraint_date)
+            )
+        actual_start = cal.offset_of(wp.actual_start) if wp.actual_start else None
+        actual_finish = cal.offset_of(wp.actual_finish) if wp.actual_finish else None
+        if actual_start is not None and actual_finish is not None:
+            actual_finish = max(actual_finish, actual_start)
+        tasks.append(
+            Task(
+                id=str(wp.pk),
+                duration=0 if wp.milestone else wp.duration,
+                milestone=wp.milestone,
+                parent=str(wp.parent_id) if wp.parent_id else None,
+                constraint=constraint,
+                actual_start=actual_start,
+                actual_finish=actual_finish,
+                remaining=wp.remaining if actual_finish is None else None,
+                name=wp.name,
+            )
+        )
+    links = [
+        NetDependency(str(d.predecessor_id), str(d.successor_id), DependencyType[d.type], d.lag)
+        for d in dependencies
+    ]
+    return Network(tasks, links)
+
+
+def plan_compute(project: Project) -> PlanResult:
+    """Schedule a project's plan as it is stored; refuse cycles and impossible constraints."""
+    calendar = ProjectCalendar.objects.select_related("project").get(project=project)
+    cal = calendar_build(calendar)
+    packages = list(WorkPackage.objects.filter(project=project).order_by("position", "id"))
+    dependencies = list(Dependency.objects.filter(project=project).order_by("id"))
+    by_id = {wp.pk: wp for wp in packages}
+    in_progress = any(wp.actual_start and not wp.actual_finish for wp in packages)
+    status_date = cal.offset_of(timezone.now()) if in_progress else None
+    try:
+        network = network_build(packages, dependencies, cal)
+        result = schedule(network, status_date=status_date)
+    except SchedulingError as exc:
+        raise ValidationError({"schedule": _named(str(exc), by_id)}) from None
+    return PlanResult(result, cal, by_id)
+
+
+def _named(message: str, by_id: dict[int, WorkPackage]) -> str:
+    """Replace package ids in a library message by their WBS code and name."""
+
+    def name(match: re.Match[str]) -> str:
+        wp = by_id.get(int(match.group(0)))
+        return f"{wp.wbs} {wp.name}".strip() if wp else match.group(0)
+
+    return re.sub(r"\b\d+\b", name, message)
+
+
+def plan_apply(result: PlanResult) -> int:
+    """Store the computed dates on the packages whose schedule changed; return how many."""
+    cal = result.calendar
+    changed = []
+    for task_id, row in result.schedule.tasks.items():
+        wp = result.packages[int(task_id)]
+        values = {
+            "early_start": cal.instant_at(row.early_start),
+            "early_finish": cal.instant_at(
+                row.early_finish, end=row.early_finish > row.early_start
+            ),
+            "late_start": cal.instant_at(row.late_start),
+            "late_finish": cal.instant_at(row.late_finish, end=row.late_finish > row.late_start),
+            "total_float": row.total_float,
+            "free_float": row.free_float,
+            "critical": row.critical,
+        }
+        if any(getattr(wp, key) != value for key, value in values.items()):
+            for key, value in values.items():
+                setattr(wp, key, value)
+            changed.append(wp)
+    if changed:
+        WorkPackage.objects.bulk_update(changed, SCHEDULE_FIELDS, batch_size=1000)
+    return len(changed)
