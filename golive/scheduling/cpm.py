@@ -103,6 +103,9 @@ class TaskSchedules(Mapping[str, TaskSchedule]):
     def __len__(self) -> int:
         return len(self._network.tasks)
 
+    def __repr__(self) -> str:
+        return f"TaskSchedules({len(self)} tasks)"
+
 
 @dataclass(frozen=True)
 class _Columns:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from hypothesis import given, settings
+from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
 from golive.scheduling.cpm import Schedule, TaskSchedule, schedule
-from golive.scheduling.errors import ConstraintError
+from golive.scheduling.errors import ConstraintError, CycleError
 from golive.scheduling.network import (
     Constraint,
     ConstraintKind,
@@ -158,3 +158,77 @@ class ScheduleInvariantTests:
         for dependency in constrained.dependencies:
             assert slack(result, dependency) >= 0
             assert slack(result, dependency, late=True) >= 0
+
+
+class SummaryInvariantTests:
+    @given(networks(), st.data())
+    @settings(max_examples=200, deadline=None)
+    def test_summaries_span_their_leaves_and_links_apply_to_each(
+        self, network: Network, data: st.DataObject
+    ) -> None:
+        """A summary spans its leaves, and a link into it holds for every leaf."""
+        parents = [data.draw(st.sampled_from([None, "S1", "S2"])) for _ in network.tasks]
+        tasks = [
+            Task("S1"),
+            Task("S2", parent="S1"),
+            *(
+                Task(t.id, t.duration, parent=p)
+                for t, p in zip(network.tasks, parents, strict=True)
+            ),
+        ]
+        outside = [t.id for t, p in zip(network.tasks, parents, strict=True) if p is None]
+        extra = []
+        if outside:
+            source = data.draw(st.sampled_from(outside))
+            kind = data.draw(st.sampled_from(list(DependencyType)))
+            extra.append(Dependency(source, "S2", kind, data.draw(st.integers(-40, 40))))
+        try:
+            result = schedule(Network(tasks, [*network.dependencies, *extra]))
+        except CycleError:
+            # The extra link may close a loop through a task under S2; such draws say nothing.
+            reject()
+        # S2 is itself a leaf of S1 when no task was placed under it.
+        under_s2 = [t.id for t, p in zip(network.tasks, parents, strict=True) if p == "S2"]
+        under_s1 = [t.id for t, p in zip(network.tasks, parents, strict=True) if p == "S1"]
+        leaves = {"S1": under_s1 + (under_s2 or ["S2"]), "S2": under_s2 or ["S2"]}
+        for summary, members in leaves.items():
+            if members == [summary]:
+                continue
+            entry = result.tasks[summary]
+            assert entry.early_start == min(result.tasks[m].early_start for m in members)
+            assert entry.early_finish == max(result.tasks[m].early_finish for m in members)
+            assert entry.total_float == min(result.tasks[m].total_float for m in members)
+        for link in extra:
+            for member in leaves["S2"]:
+                expanded = Dependency(link.predecessor, member, link.type, link.lag)
+                assert slack(result, expanded) >= 0
+                assert slack(result, expanded, late=True) >= 0
+
+
+class CycleInvariantTests:
+    @given(
+        st.integers(2, 8).flatmap(
+            lambda n: st.tuples(
+                st.just(n),
+                st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=3 * n),
+            )
+        )
+    )
+    @settings(max_examples=300, deadline=None)
+    def test_reported_cycles_are_real(self, drawn: tuple[int, list[tuple[int, int]]]) -> None:
+        """A CycleError lists tasks each linked to the next, the last back to the first."""
+        size, pairs = drawn
+        links = {(f"T{a}", f"T{b}") for a, b in pairs if a != b}
+        network = Network(
+            [Task(f"T{i}", 1) for i in range(size)], [Dependency(a, b) for a, b in sorted(links)]
+        )
+        try:
+            result = schedule(network)
+        except CycleError as error:
+            cycle = error.task_ids
+            assert len(set(cycle)) == len(cycle) >= 2
+            assert all(pair in links for pair in pairwise([*cycle, cycle[0]]))
+        else:
+            # With unit durations, a schedule meeting every FS link proves there was no cycle.
+            tasks = result.tasks
+            assert all(tasks[b].early_start >= tasks[a].early_finish for a, b in links)
