@@ -8,7 +8,10 @@ Link semantics (lag ``L``, predecessor ``p``, successor ``s``)::
 No task starts before offset 0 (the project start). Constraints: SNET and MSO bound the early
 start, FNLT and MSO bound the late finish; a constraint the network cannot meet raises
 ConstraintError. The project finish is the latest early finish; every late finish is at most the
-project finish (and at most the task's FNLT).
+project finish (and at most the task's FNLT). Total float = LS - ES. Free float is the smallest
+slack on the task's outgoing links in the early schedule, capped by its total float (negative
+lags could otherwise give a task more free float than total float); a task without successors
+has free float = total float.
 
 Progress, relative to ``status_date`` (what already happened is never rescheduled):
 
@@ -229,7 +232,9 @@ def schedule(
     """Schedule ``network`` and return early/late dates, float and the critical path.
 
     ``near_critical`` is a threshold in minutes: a task that is not critical but has at most that
-    much total float is flagged ``near_critical``.
+    much total float is flagged ``near_critical``. ``status_date`` is an offset; see the module
+    docstring for how progress is scheduled around it. Raise CycleError for a dependency cycle
+    and ConstraintError for a constraint the network cannot meet.
     """
     graph = network.graph
     tasks = network.tasks
@@ -249,7 +254,7 @@ def schedule(
             late_finish[node] = due
         if must is not None and must + span[node] < late_finish[node]:
             late_finish[node] = must + span[node]
-    # Free float starts unbounded and is capped by total float once the backward pass is done.
+    # Start from the slack to the project finish, so a task without successors keeps it.
     free_float = [finish - ef for ef in early_finish]
     for node in reversed(order):
         node_state = state[node]
