@@ -137,13 +137,14 @@ def plan_apply(result: PlanResult) -> int:
     changed = []
     for task_id, row in result.schedule.tasks.items():
         wp = result.packages[int(task_id)]
+        # A milestone happens when its predecessors finish (Friday 17:00, not Monday 08:00);
+        # only a milestone at the very start sits at the first working instant.
+        at_end = wp.milestone
         values = {
-            "early_start": cal.instant_at(row.early_start),
-            "early_finish": cal.instant_at(
-                row.early_finish, end=row.early_finish > row.early_start
-            ),
-            "late_start": cal.instant_at(row.late_start),
-            "late_finish": cal.instant_at(row.late_finish, end=row.late_finish > row.late_start),
+            "early_start": cal.instant_at(row.early_start, end=at_end and row.early_start > 0),
+            "early_finish": cal.instant_at(row.early_finish, end=row.early_finish > 0),
+            "late_start": cal.instant_at(row.late_start, end=at_end and row.late_start > 0),
+            "late_finish": cal.instant_at(row.late_finish, end=row.late_finish > 0),
             "total_float": row.total_float,
             "free_float": row.free_float,
             "critical": row.critical,

@@ -183,6 +183,10 @@ def _package_rules(wp: WorkPackage) -> None:
         raise ValidationError({"actual_finish": "The finish is before the start."})
     if wp.constraint_kind and not wp.constraint_date:
         raise ValidationError({"constraint_date": "A constraint needs its date."})
+    if wp.actual_finish:
+        wp.status = Status.DONE
+    elif wp.actual_start and wp.status == Status.NOT_STARTED:
+        wp.status = Status.IN_PROGRESS
     if wp.status == Status.DONE:
         wp.percent_complete = 100
         wp.remaining = 0
@@ -192,8 +196,9 @@ def _package_rules(wp: WorkPackage) -> None:
     elif wp.status == Status.IN_PROGRESS:
         wp.actual_start = wp.actual_start or timezone.now()
         wp.actual_finish = None
-    elif wp.actual_start:
-        wp.status = Status.IN_PROGRESS if not wp.actual_finish else Status.DONE
+    else:
+        wp.actual_start = wp.actual_finish = None
+        wp.percent_complete = 0
 
 
 def work_package_update(
