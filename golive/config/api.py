@@ -183,11 +183,13 @@ def _mount() -> None:
     from golive.gates.api import router as gates_router
     from golive.projects.api import router as projects_router
     from golive.readiness.api import router as readiness_router
+    from golive.work.api import router as work_router
 
     api.add_router("", accounts_router)
     api.add_router("", projects_router)
     api.add_router("", readiness_router)
     api.add_router("", gates_router)
+    api.add_router("", work_router)
 
 
 _mount()

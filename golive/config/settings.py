@@ -115,6 +115,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "golive.accounts",
     "golive.audit",
     "golive.projects",
@@ -124,6 +126,10 @@ INSTALLED_APPS = [
     "golive.web",
     "golive.server",
 ]
+
+# Background work (blocker escalation): django-tasks with the database backend. Workers run
+# `golive db_worker` on any number of machines; they claim queued tasks with row locks.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
