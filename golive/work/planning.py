@@ -8,6 +8,7 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone
 
 from golive.projects.models import Project
@@ -104,11 +105,12 @@ def network_build(
     return Network(tasks, links)
 
 
-def plan_compute(project: Project) -> PlanResult:
+def plan_compute(project: Project, packages: list[WorkPackage] | None = None) -> PlanResult:
     """Schedule a project's plan as it is stored; refuse cycles and impossible constraints."""
     calendar = ProjectCalendar.objects.select_related("project").get(project=project)
     cal = calendar_build(calendar)
-    packages = list(WorkPackage.objects.filter(project=project).order_by("position", "id"))
+    if packages is None:
+        packages = list(WorkPackage.objects.filter(project=project).order_by("position", "id"))
     dependencies = list(Dependency.objects.filter(project=project).order_by("id"))
     by_id = {wp.pk: wp for wp in packages}
     in_progress = any(wp.actual_start and not wp.actual_finish for wp in packages)
@@ -133,7 +135,16 @@ def _named(message: str, by_id: dict[int, WorkPackage]) -> str:
 
 def plan_apply(result: PlanResult) -> int:
     """Store the computed dates on the packages whose schedule changed; return how many."""
-    cal = result.calendar
+    instants: dict[tuple[int, bool], datetime] = {}
+
+    def instant(offset: int, end: bool) -> datetime:
+        # Many packages share dates; each distinct instant is computed once.
+        key = (offset, end)
+        found = instants.get(key)
+        if found is None:
+            found = instants[key] = result.calendar.instant_at(offset, end=end)
+        return found
+
     changed = []
     for task_id, row in result.schedule.tasks.items():
         wp = result.packages[int(task_id)]
@@ -141,10 +152,10 @@ def plan_apply(result: PlanResult) -> int:
         # only a milestone at the very start sits at the first working instant.
         at_end = wp.milestone
         values = {
-            "early_start": cal.instant_at(row.early_start, end=at_end and row.early_start > 0),
-            "early_finish": cal.instant_at(row.early_finish, end=row.early_finish > 0),
-            "late_start": cal.instant_at(row.late_start, end=at_end and row.late_start > 0),
-            "late_finish": cal.instant_at(row.late_finish, end=row.late_finish > 0),
+            "early_start": instant(row.early_start, at_end and row.early_start > 0),
+            "early_finish": instant(row.early_finish, row.early_finish > 0),
+            "late_start": instant(row.late_start, at_end and row.late_start > 0),
+            "late_finish": instant(row.late_finish, row.late_finish > 0),
             "total_float": row.total_float,
             "free_float": row.free_float,
             "critical": row.critical,
@@ -154,5 +165,24 @@ def plan_apply(result: PlanResult) -> int:
                 setattr(wp, key, value)
             changed.append(wp)
     if changed:
-        WorkPackage.objects.bulk_update(changed, SCHEDULE_FIELDS, batch_size=1000)
+        packages_store(changed, SCHEDULE_FIELDS)
     return len(changed)
+
+
+def packages_store(packages: list[WorkPackage], names: list[str]) -> None:
+    """Write the schedule fields of many packages with one prepared UPDATE.
+
+    bulk_update builds one CASE expression per field over every row, which grows quadratically;
+    a prepared statement executed per row is linear and runs in milliseconds for thousands.
+    """
+    meta = WorkPackage._meta
+    fields = [meta.get_field(name) for name in names]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"
+    rows = [
+        [f.get_db_prep_save(getattr(wp, f.attname), connection) for f in fields] + [wp.pk]
+        for wp in packages
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)

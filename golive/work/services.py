@@ -31,7 +31,7 @@ from golive.work.models import (
     Status,
     WorkPackage,
 )
-from golive.work.planning import PlanResult, plan_apply, plan_compute
+from golive.work.planning import PlanResult, packages_store, plan_apply, plan_compute
 
 PACKAGE_FIELDS = [
     "name",
@@ -67,15 +67,15 @@ def project_calendar(*, project: Project) -> ProjectCalendar:
 def work_reschedule(*, project: Project) -> PlanResult:
     """Recompute the project's schedule and store what changed (call inside the write)."""
     project_calendar(project=project)
-    _renumber(project)
-    result = plan_compute(project)
+    packages = list(WorkPackage.objects.filter(project=project).order_by("position", "id"))
+    _renumber(packages)
+    result = plan_compute(project, packages)
     plan_apply(result)
     return result
 
 
-def _renumber(project: Project) -> None:
+def _renumber(packages: list[WorkPackage]) -> None:
     """Give every package its outline number (1, 1.1, 1.2, 2 …) from parent and position."""
-    packages = list(WorkPackage.objects.filter(project=project).order_by("position", "id"))
     children: dict[int | None, list[WorkPackage]] = {}
     for wp in packages:
         children.setdefault(wp.parent_id, []).append(wp)
@@ -90,7 +90,7 @@ def _renumber(project: Project) -> None:
                 changed.append(wp)
             stack.append((wp.pk, f"{code}."))
     if changed:
-        WorkPackage.objects.bulk_update(changed, ["wbs"], batch_size=1000)
+        packages_store(changed, ["wbs"])
 
 
 def _estimate(fields: dict[str, Any]) -> None:
