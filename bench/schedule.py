@@ -27,7 +27,7 @@ def layered_network(
     tasks: int, seed: int, links_per_task: float = 1.5
 ) -> tuple[list[Task], list[Dependency]]:
     """Return ``tasks`` tasks in layers of 100 and their links, each from the 1-3 layers before."""
-    rng = random.Random(seed)  # noqa: S311 - a reproducible workload, not a secret
+    rng = random.Random(seed)
     width = 100
     items = [Task(f"T{i}", duration=rng.choice((0, 60, 120, 240, 480, 960))) for i in range(tasks)]
     dependencies = []

@@ -179,7 +179,8 @@ def packages_store(packages: list[WorkPackage], names: list[str]) -> None:
     fields = [meta.get_field(name) for name in names]
     quote = connection.ops.quote_name
     assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
-    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"
+    # Only quoted model column names are interpolated; every value is a bound parameter.
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
     rows = [
         [f.get_db_prep_save(getattr(wp, f.attname), connection) for f in fields] + [wp.pk]
         for wp in packages
