@@ -4,7 +4,9 @@ Later capabilities extend the same project. Building it twice changes nothing.
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +21,17 @@ from golive.readiness.services import (
     readiness_item_create,
     readiness_item_set_status,
     readiness_item_update,
+)
+from golive.work.models import WorkPackage
+from golive.work.services import (
+    baseline_save,
+    blocker_raise,
+    calendar_update,
+    checkpoint_record,
+    dependency_create,
+    escalation_path_set,
+    work_package_create,
+    work_package_update,
 )
 
 DEMO_KEY = "ERP"
@@ -131,6 +144,7 @@ def demo_build() -> tuple[Project, bool]:
     _readiness(project, users)
     gate = project.gates.get(name="readiness")
     gate_update(actor=maria, gate=gate, approvers=[users["sam"], users["quinn"]], quorum=2)
+    _plan(project, users, start=today - timedelta(days=7))
     return project, True
 
 
@@ -170,3 +184,126 @@ def _readiness(project: Project, users: dict[str, User]) -> None:
 def demo_logins() -> list[tuple[str, str]]:
     """Return (username, what they do) for the printed login list."""
     return [(spec.username, spec.what) for spec in DEMO_USERS]
+
+
+DAY = 480  # working minutes in the standard 8-hour day
+
+# (key, name, parent key, owner, days or (optimistic, likely, pessimistic) days, predecessors)
+PLAN: list[tuple[str, str, str | None, str, Any, list[str]]] = [
+    ("prep", "Preparation", None, "maria", None, []),
+    ("kick", "Kick-off and plan sign-off", "prep", "maria", 1, []),
+    ("env", "Provision test and production environments", "prep", "chris", (4, 5, 9), ["kick"]),
+    ("lic", "Licences and vendor contracts", "prep", "sam", (3, 4, 8), ["kick"]),
+    ("build", "Build and configure", None, "chris", None, []),
+    ("cfg-fin", "Configure finance (GL, AP, AR)", "build", "chris", (8, 10, 16), ["env"]),
+    ("cfg-log", "Configure logistics (MM, WM)", "build", "chris", (7, 9, 15), ["env"]),
+    ("int", "Build interfaces: bank, EDI, payroll", "build", "chris", (10, 12, 20), ["env"]),
+    ("mig", "Data migration", None, "chris", None, []),
+    ("mig-map", "Map and cleanse master data", "mig", "quinn", (6, 8, 12), ["kick"]),
+    ("mig-mock1", "Mock migration 1", "mig", "chris", (2, 3, 5), ["mig-map", "cfg-fin"]),
+    ("mig-mock2", "Mock migration 2 with reconciliation", "mig", "chris", (2, 3, 4), ["mig-mock1"]),
+    ("test", "Testing", None, "quinn", None, []),
+    ("sit", "System integration test", "test", "quinn", (6, 8, 14), ["int", "cfg-log"]),
+    (
+        "uat",
+        "User acceptance test (finance and logistics)",
+        "test",
+        "quinn",
+        (5, 6, 10),
+        ["sit", "mig-mock2"],
+    ),
+    ("perf", "Performance test of month-end close", "test", "quinn", (2, 3, 6), ["sit"]),
+    ("train", "Training", None, "maria", None, []),
+    ("train-mat", "Training material per audience", "train", "maria", (4, 5, 8), ["cfg-fin"]),
+    (
+        "train-run",
+        "Train key users and finance staff",
+        "train",
+        "maria",
+        (4, 5, 6),
+        ["train-mat", "uat"],
+    ),
+    ("cut", "Cutover", None, "maria", None, []),
+    ("rehearse", "Cutover and rollback rehearsal", "cut", "chris", (2, 2, 4), ["uat", "mig-mock2"]),
+    ("golive", "Go-live: Hamburg pilot", "cut", "maria", 0, ["rehearse", "train-run", "perf"]),
+]
+
+
+def _plan(project: Project, users: dict[str, User], *, start) -> None:
+    """Give the demo project a realistic plan: phases, estimates, links, a blocker, a baseline."""
+    maria = users["maria"]
+    holidays = [
+        {"date": date(year, month, day), "name": name}
+        for year in (start.year, start.year + 1)
+        for month, day, name in (
+            (1, 1, "New Year's Day"),
+            (5, 1, "Labour Day"),
+            (10, 3, "German Unity Day"),
+            (12, 24, "Christmas Eve"),
+            (12, 25, "Christmas Day"),
+            (12, 26, "Boxing Day"),
+            (12, 31, "New Year's Eve"),
+        )
+    ]
+    calendar_update(actor=maria, project=project, schedule_start=start, exceptions=holidays)
+    created: dict[str, WorkPackage] = {}
+    for key, name, parent, owner, estimate, _ in PLAN:
+        fields: dict[str, Any] = {}
+        if estimate == 0:
+            fields["milestone"] = True
+        elif isinstance(estimate, tuple):
+            fields.update(
+                zip(
+                    ("optimistic", "most_likely", "pessimistic"),
+                    (d * DAY for d in estimate),
+                    strict=True,
+                )
+            )
+        elif estimate is not None:
+            fields["duration"] = estimate * DAY
+        if parent is not None:
+            fields["parent"] = created[parent]
+        created[key] = work_package_create(
+            actor=maria, project=project, name=name, owner=users[owner], **fields
+        )
+    for key, *_, predecessors in PLAN:
+        for pred in predecessors:
+            dependency_create(
+                actor=maria, project=project, predecessor=created[pred], successor=created[key]
+            )
+    berlin = ZoneInfo(project.time_zone)
+    work_package_update(
+        actor=maria,
+        package=created["kick"],
+        actual_start=datetime.combine(start, time(9, 0), tzinfo=berlin),
+        actual_finish=datetime.combine(start, time(16, 0), tzinfo=berlin),
+    )
+    baseline_save(actor=maria, project=project, name="Approved plan")
+    escalation_path_set(
+        actor=maria,
+        project=project,
+        levels=[
+            {"owner": "maria", "max_age_hours": 24},
+            {"owner": "sam", "max_age_hours": 48},
+        ],
+    )
+    blocker_raise(
+        actor=users["chris"],
+        package=created["env"],
+        reason="Production hardware order waits for the vendor's delivery date.",
+    )
+    checkpoint_record(
+        actor=maria,
+        project=project,
+        held_on=start,
+        title="Weekly status review",
+        attendees=[maria, users["chris"], users["quinn"]],
+        decisions="Plan v3 baselined; environments are the first risk to watch.",
+        actions=[
+            {
+                "description": "Get a delivery date for the production servers",
+                "owner": "chris",
+                "due_date": start + timedelta(days=3),
+            }
+        ],
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
@@ -113,8 +114,9 @@ def plan_compute(project: Project, packages: list[WorkPackage] | None = None) ->
         packages = list(WorkPackage.objects.filter(project=project).order_by("position", "id"))
     dependencies = list(Dependency.objects.filter(project=project).order_by("id"))
     by_id = {wp.pk: wp for wp in packages}
-    in_progress = any(wp.actual_start and not wp.actual_finish for wp in packages)
-    status_date = cal.offset_of(timezone.now()) if in_progress else None
+    # Once work has begun, nothing still to do can be planned in the past.
+    started = any(wp.actual_start for wp in packages)
+    status_date = cal.offset_of(timezone.now()) if started else None
     try:
         network = network_build(packages, dependencies, cal)
         result = schedule(network, status_date=status_date)
@@ -145,7 +147,7 @@ def plan_apply(result: PlanResult) -> int:
             found = instants[key] = result.calendar.instant_at(offset, end=end)
         return found
 
-    changed = []
+    planned: dict[int, dict[str, Any]] = {}
     for task_id, row in result.schedule.tasks.items():
         wp = result.packages[int(task_id)]
         # A milestone happens when its predecessors finish (Friday 17:00, not Monday 08:00);
@@ -160,6 +162,16 @@ def plan_apply(result: PlanResult) -> int:
             "free_float": row.free_float,
             "critical": row.critical,
         }
+        # What already happened is shown as it happened, not snapped to working time.
+        if wp.actual_start:
+            values["early_start"] = values["late_start"] = wp.actual_start
+        if wp.actual_finish:
+            values["early_finish"] = values["late_finish"] = wp.actual_finish
+        planned[wp.pk] = values
+    _roll_up(result.packages, planned)
+    changed = []
+    for pk, values in planned.items():
+        wp = result.packages[pk]
         if any(getattr(wp, key) != value for key, value in values.items()):
             for key, value in values.items():
                 setattr(wp, key, value)
@@ -167,6 +179,27 @@ def plan_apply(result: PlanResult) -> int:
     if changed:
         packages_store(changed, SCHEDULE_FIELDS)
     return len(changed)
+
+
+def _roll_up(packages: dict[int, WorkPackage], planned: dict[int, dict[str, Any]]) -> None:
+    """Make each summary span its children's dates as stored (actuals included)."""
+    children: dict[int, list[int]] = {}
+    for wp in packages.values():
+        if wp.parent_id is not None:
+            children.setdefault(wp.parent_id, []).append(wp.pk)
+
+    def depth(pk: int) -> int:
+        return packages[pk].wbs.count(".")
+
+    for pk in sorted(children, key=depth, reverse=True):
+        kids = [planned[c] for c in children[pk]]
+        for key, pick in (
+            ("early_start", min),
+            ("late_start", min),
+            ("early_finish", max),
+            ("late_finish", max),
+        ):
+            planned[pk][key] = pick(k[key] for k in kids)
 
 
 def packages_store(packages: list[WorkPackage], names: list[str]) -> None:
