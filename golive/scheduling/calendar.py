@@ -31,6 +31,8 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from golive.scheduling.errors import SchedulingError
+
 __all__ = ["END_OF_DAY", "CalendarError", "WorkCalendar", "WorkingPeriod"]
 
 END_OF_DAY = time.max
@@ -51,7 +53,7 @@ _PERIOD_TEXT = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 Interval = tuple[int, int]
 
 
-class CalendarError(ValueError):
+class CalendarError(SchedulingError, ValueError):
     """Report an invalid calendar definition or an invalid argument to a calendar method."""
 
 

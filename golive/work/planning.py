@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.db.models import Field
 from django.utils import timezone
 
 from golive.projects.models import Project
@@ -209,11 +210,15 @@ def packages_store(packages: list[WorkPackage], names: list[str]) -> None:
     a prepared statement executed per row is linear and runs in milliseconds for thousands.
     """
     meta = WorkPackage._meta
-    fields = [meta.get_field(name) for name in names]
+    fields: list[Field[Any, Any]] = []
+    for name in names:
+        field = meta.get_field(name)
+        assert isinstance(field, Field)
+        fields.append(field)
     quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    assignments = ", ".join(f"{quote(str(f.column))} = %s" for f in fields)
     # Only quoted model column names are interpolated; every value is a bound parameter.
-    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(str(meta.pk.column))} = %s"  # noqa: S608
     rows = [
         [f.get_db_prep_save(getattr(wp, f.attname), connection) for f in fields] + [wp.pk]
         for wp in packages

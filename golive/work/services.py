@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -113,10 +114,11 @@ def _estimate(fields: dict[str, Any]) -> None:
 def _parent(project: Project, value: Any) -> WorkPackage | None:
     if value in (None, ""):
         return None
-    if isinstance(value, WorkPackage):
-        parent = value
-    else:
-        parent = WorkPackage.objects.filter(project=project, pk=value).first()
+    parent: WorkPackage | None = (
+        value
+        if isinstance(value, WorkPackage)
+        else WorkPackage.objects.filter(project=project, pk=value).first()
+    )
     if parent is None or parent.project_id != project.pk:
         raise ValidationError({"parent": f"{project.key} has no work package {value}."})
     return parent
@@ -483,7 +485,7 @@ def checkpoint_record(
                 checkpoint=checkpoint,
                 description=(row.get("description") or "").strip(),
                 owner=_owner_for(project, row.get("owner"), f"actions.{index}.owner"),
-                due_date=row.get("due_date"),
+                due_date=row.get("due_date"),  # type: ignore[misc]  # full_clean names a missing date
             )
             try:
                 action.full_clean(exclude=["checkpoint"])
@@ -669,8 +671,7 @@ def blockers_escalate(*, now: datetime | None = None) -> list[Blocker]:
                 project=project,
                 changes={"level": [blocker.level, nxt.level], "owner": [None, nxt.owner.username]},
             )
-            wp = blocker.work_package
-            transaction.on_commit(lambda wp=wp, lvl=nxt, b=locked: _escalation_mail(wp, lvl, b))
+            transaction.on_commit(partial(_escalation_mail, blocker.work_package, nxt, locked))
         escalated.append(locked)
     return escalated
 
