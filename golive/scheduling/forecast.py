@@ -6,8 +6,10 @@ in one call, and the forward and backward passes walk the topological order once
 holding a NumPy array with one entry per run. The cost is O(tasks + links) NumPy operations on
 arrays of length ``iterations``, and memory is about 24 bytes per task per run.
 
-The forecast treats the network as a plan: progress fields (actuals, remaining work) are
-ignored. SNET and MSO act as earliest starts; FNLT and MSO cap the
+Progress is respected as ``cpm.schedule`` does with a ``status_date``: a finished task keeps its
+actual dates in every run; a started task keeps its actual start, and its remaining work (scaled
+by the run's sampled duration over the planned one) resumes at the status date; nothing that
+has not started begins before the status date. SNET and MSO act as earliest starts; FNLT and MSO cap the
 late dates, so a run that misses a deadline shows the task as critical instead of failing. A task
 is critical in a run when its total float is zero or less.
 """
@@ -73,11 +75,13 @@ def forecast(
     iterations: int = 1000,
     seed: int | None = None,
     distribution: Distribution = "pert",
+    status_date: int | None = None,
 ) -> Forecast:
     """Simulate ``iterations`` runs and return finish percentiles and criticality indices.
 
     Tasks without an estimate keep their fixed duration. The same ``seed`` gives the same
-    forecast for the same network and estimates.
+    forecast for the same network and estimates. ``status_date`` (an offset) is the moment
+    progress was recorded; without it, only finished tasks' actual dates are taken as given.
     """
     if iterations < 1:
         raise ValueError(f"iterations must be at least 1, got {iterations}")
@@ -85,6 +89,7 @@ def forecast(
     order = topological_order(network)
     durations = _durations(network, estimates, iterations, seed, distribution)
     start_floor, deadline, must_start = _constraint_bounds(network)
+    fixed_start = _progress(network, durations, start_floor, status_date)
     preds = graph.preds
     size = len(order)
 
@@ -94,6 +99,16 @@ def forecast(
         row = early_start[node]
         row.fill(start_floor[node])
         d = durations[node]
+        if node in fixed_start:
+            # Started or finished: the start is history; only finish-side links can still
+            # delay the remaining work of a task in progress.
+            finish_bound = row + d
+            for pred, from_finish, to_finish, lag in preds[node]:
+                if to_finish and not fixed_start[node]:
+                    source = early_finish[pred] if from_finish else early_start[pred]
+                    np.maximum(finish_bound, source + lag, out=finish_bound)
+            early_finish[node] = finish_bound
+            continue
         for pred, from_finish, to_finish, lag in preds[node]:
             source = early_finish[pred] if from_finish else early_start[pred]
             bound = source + lag - d if to_finish else source + lag
@@ -117,7 +132,9 @@ def forecast(
             if not from_finish:
                 bound = bound + durations[pred]
             np.minimum(late_finish[pred], bound, out=late_finish[pred])
-        critical_runs[node] = int(np.count_nonzero(lf <= early_finish[node]))
+        critical_runs[node] = (
+            0 if fixed_start.get(node) else int(np.count_nonzero(lf <= early_finish[node]))
+        )
 
     tasks = network.tasks
     task_of_node = graph.task_of_node
@@ -190,6 +207,49 @@ def _durations(
     for column, node in enumerate(estimated):
         durations[node] = by_task[column]
     return durations
+
+
+def _progress(
+    network: Network,
+    durations: list[Durations],
+    start_floor: list[int],
+    status_date: int | None,
+) -> dict[int, bool]:
+    """Apply recorded progress in place; return {node: finished?} for every started node.
+
+    A finished node's duration becomes its actual span; a started one's becomes the time from its
+    actual start to the status date plus its remaining work, scaled per run by the sampled over
+    the planned duration. Not-started nodes may not start before the status date.
+    """
+    tasks = network.tasks
+    base = max(0, status_date) if status_date is not None else 0
+    fixed: dict[int, bool] = {}
+    for node, position in enumerate(network.graph.task_of_node):
+        task = tasks[position]
+        if task.actual_start is None:
+            start_floor[node] = max(start_floor[node], base)
+            continue
+        start_floor[node] = task.actual_start
+        if task.actual_finish is not None:
+            durations[node] = task.actual_finish - task.actual_start
+            fixed[node] = True
+            continue
+        resume = task.actual_start if status_date is None else max(status_date, task.actual_start)
+        planned_remaining = (
+            task.remaining
+            if task.remaining is not None
+            else max(0, task.duration - (resume - task.actual_start))
+        )
+        sampled = durations[node]
+        if isinstance(sampled, np.ndarray) and task.duration > 0:
+            remaining: Durations = np.rint(sampled * (planned_remaining / task.duration)).astype(
+                np.int64
+            )
+        else:
+            remaining = planned_remaining
+        durations[node] = (resume - task.actual_start) + remaining
+        fixed[node] = False
+    return fixed
 
 
 def _constraint_bounds(network: Network) -> tuple[list[int], dict[int, int], dict[int, int]]:

@@ -82,3 +82,47 @@ class ForecastTests:
         """An estimate must name a task of the network."""
         with pytest.raises(NetworkError, match="unknown task 'Z'"):
             forecast(fork(), {"Z": ThreePoint(1, 2, 3)}, iterations=10)
+
+
+class ForecastProgressTests:
+    def progressed(self) -> Network:
+        """A finished early (0-12), B half done at the status date 30, C not started."""
+        return Network(
+            [
+                Task("A", 10, actual_start=0, actual_finish=12),
+                Task("B", 50, actual_start=12, remaining=25),
+                Task("C", 40),
+                Task("M", milestone=True),
+            ],
+            [
+                Dependency("A", "B"),
+                Dependency("A", "C"),
+                Dependency("B", "M"),
+                Dependency("C", "M"),
+            ],
+        )
+
+    def test_point_estimates_reproduce_the_cpm_with_progress(self) -> None:
+        """With o = m = p the forecast finish equals the CPM's at the same status date."""
+        network = self.progressed()
+        estimates = {t: ThreePoint(d, d, d) for t, d in (("A", 10), ("B", 50), ("C", 40))}
+        result = forecast(network, estimates, iterations=10, seed=3, status_date=30)
+        plan = schedule(network, status_date=30)
+        assert result.project.p50 == result.project.p95 == plan.finish == 30 + 40
+        assert result.milestones["M"].p50 == plan.tasks["M"].early_finish
+        assert result.criticality["A"] == 0.0
+
+    def test_finished_work_is_not_resampled(self) -> None:
+        """A finished task's wide estimate changes nothing; the remaining work still varies."""
+        network = self.progressed()
+        wide = {"A": ThreePoint(1, 10, 500), "B": ThreePoint(40, 50, 100)}
+        result = forecast(network, wide, iterations=500, seed=5, status_date=30)
+        # B's remaining 25 minutes scale with the sampled duration: 20 to 50 minutes from 30.
+        assert 30 + 20 <= result.project.p50 <= result.project.p95 <= 30 + 50 + 40
+        assert result.project.p50 >= 30 + 40  # C cannot start before the status date
+
+    def test_unstarted_work_waits_for_the_status_date(self) -> None:
+        """Without progress but with a status date, nothing starts before it."""
+        network = fork()
+        result = forecast(network, {}, iterations=5, seed=1, status_date=100)
+        assert result.project.p50 == 100 + 10 + 50
