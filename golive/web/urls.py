@@ -3,6 +3,7 @@
 from django.urls import path
 
 from golive.web import views
+from golive.web.views import gantt
 
 app_name = "web"
 
@@ -37,4 +38,7 @@ urlpatterns = [
     path("p/<str:key>/decisions/", views.decision_list, name="decisions"),
     path("p/<str:key>/decisions/<int:decision_id>/", views.decision_detail, name="decision_detail"),
     path("p/<str:key>/activity/", views.activity, name="activity"),
+    path("p/<str:key>/plan/gantt/", gantt.plan_gantt, name="plan_gantt"),
+    path("p/<str:key>/plan/gantt/data/", gantt.plan_gantt_data, name="plan_gantt_data"),
+    path("p/<str:key>/plan/gantt/move/", gantt.plan_gantt_move, name="plan_gantt_move"),
 ]

@@ -1,0 +1,254 @@
+"""The interactive Gantt chart: a page shell, its compact JSON data, and drag-to-reschedule.
+
+The chart draws on the client (golive/gantt.js). Dates travel as the project's wall-clock time
+in milliseconds, as if that wall clock were UTC: the browser then lays days, weeks and months out
+in the project's time zone whatever its own, and a dropped date means the same day on both ends.
+"""
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, JsonResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from golive.errors import Conflict
+from golive.projects.models import Project, Role
+from golive.projects.selectors import project_get_for_user
+from golive.web.errors import error_messages, web_view
+from golive.web.shortcuts import project_page
+from golive.work.access import work_check
+from golive.work.models import Baseline, BaselineEntry, Dependency, Status, WorkPackage
+from golive.work.services import work_package_update
+
+TEMPLATE = "web/plan_gantt.html"
+EPOCH = datetime(1970, 1, 1)
+_MS = timedelta(milliseconds=1)
+STATUS_CODES = {Status.NOT_STARTED: 0, Status.IN_PROGRESS: 1, Status.DONE: 2}
+LINK_TYPES = {"FS": 0, "SS": 1, "FF": 2, "SF": 3}
+# Row layout sent to the client; gantt.js reads the rows by these positions.
+ROW_FIELDS = [
+    "id",
+    "wbs",
+    "name",
+    "level",
+    "parent",  # row index of the parent, -1 at the top
+    "flags",  # 1 milestone, 2 summary, 4 critical
+    "start",
+    "finish",
+    "float",  # total float in working minutes (null before the first schedule)
+    "percent",
+    "status",  # 0 not started, 1 in progress, 2 done
+    "version",
+    "bl_start",
+    "bl_finish",
+]
+MILESTONE, SUMMARY, CRITICAL = 1, 2, 4
+
+
+def _wall_ms(value: datetime | None, zone: ZoneInfo) -> int | None:
+    """Return `value` as milliseconds of the project's wall clock (as if it were UTC)."""
+    if value is None:
+        return None
+    local = value.astimezone(zone).replace(tzinfo=None)
+    return (local - EPOCH) // _MS
+
+
+def _baseline(project: Project, baseline_id: str | None) -> Baseline | None:
+    if not baseline_id:
+        return None
+    try:
+        pk = int(baseline_id)
+    except ValueError:
+        raise Http404("No such baseline.") from None
+    baseline = Baseline.objects.filter(project=project, pk=pk).first()
+    if baseline is None:
+        raise Http404(f"{project.key} has no baseline {baseline_id}.")
+    return baseline
+
+
+def gantt_data(project: Project, baseline: Baseline | None = None) -> dict[str, Any]:
+    """Return the chart's rows in WBS order, its links and today, in two or three queries."""
+    zone = ZoneInfo(project.time_zone)
+    packages = list(
+        WorkPackage.objects.filter(project=project)
+        .order_by("position", "id")
+        .values_list(
+            "id",
+            "wbs",
+            "name",
+            "parent_id",
+            "milestone",
+            "early_start",
+            "early_finish",
+            "total_float",
+            "critical",
+            "percent_complete",
+            "status",
+            "version",
+        )
+    )
+    planned: dict[int, tuple[datetime | None, datetime | None]] = {}
+    if baseline is not None:
+        planned = {
+            wp_id: (start, finish)
+            for wp_id, start, finish in BaselineEntry.objects.filter(
+                baseline=baseline, work_package__isnull=False
+            ).values_list("work_package_id", "start", "finish")
+        }
+    children: dict[int | None, list[tuple[Any, ...]]] = {}
+    for row in packages:
+        children.setdefault(row[3], []).append(row)
+    rows: list[list[Any]] = []
+    index: dict[int, int] = {}
+    # Depth-first in sibling order gives the outline order 1, 1.1, 1.1.1, 1.2, 2 …
+    stack: list[tuple[tuple[Any, ...], int, int]] = [
+        (row, 0, -1) for row in reversed(children.get(None, []))
+    ]
+    while stack:
+        row, level, parent_index = stack.pop()
+        pk, wbs, name, _, milestone, start, finish, slack, critical, percent, status, version = row
+        kids = children.get(pk, [])
+        flags = (MILESTONE if milestone else 0) | (SUMMARY if kids else 0)
+        flags |= CRITICAL if critical else 0
+        bl_start, bl_finish = planned.get(pk, (None, None))
+        index[pk] = len(rows)
+        rows.append(
+            [
+                pk,
+                wbs,
+                name,
+                level,
+                parent_index,
+                flags,
+                _wall_ms(start, zone),
+                _wall_ms(finish, zone),
+                slack,
+                percent,
+                STATUS_CODES.get(status, 0),
+                version,
+                _wall_ms(bl_start, zone),
+                _wall_ms(bl_finish, zone),
+            ]
+        )
+        stack.extend((kid, level + 1, index[pk]) for kid in reversed(kids))
+    links = [
+        [index[pred], index[succ], LINK_TYPES.get(kind, 0), lag]
+        for pred, succ, kind, lag in Dependency.objects.filter(project=project)
+        .order_by("id")
+        .values_list("predecessor_id", "successor_id", "type", "lag")
+        if pred in index and succ in index
+    ]
+    return {
+        "fields": ROW_FIELDS,
+        "rows": rows,
+        "links": links,
+        "today": _wall_ms(timezone.now(), zone),
+        "baseline": baseline.pk if baseline else None,
+    }
+
+
+def _wbs_url(project: Project) -> str | None:
+    """Return the WBS table's address (the chart's text alternative) once that page exists."""
+    try:
+        return reverse("web:plan", args=[project.key])
+    except NoReverseMatch:
+        return None
+
+
+@web_view
+@require_GET
+def plan_gantt(request: HttpRequest, key: str):
+    """Show the Gantt chart's shell; gantt.js loads the rows from `plan_gantt_data`."""
+    project = project_get_for_user(user=request.user, key=key)
+    role = work_check(user=request.user, project=project, action="view")
+    baselines = list(Baseline.objects.filter(project=project).values_list("id", "name"))
+    return project_page(
+        request,
+        project,
+        TEMPLATE,
+        {
+            "baselines": baselines,
+            "baseline_id": request.GET.get("baseline", ""),
+            "can_drag": role >= Role.CONTRIBUTOR,
+            "wbs_url": _wbs_url(project),
+        },
+        section="gantt",
+    )
+
+
+@web_view
+@require_GET
+def plan_gantt_data(request: HttpRequest, key: str) -> JsonResponse:
+    """Return the chart's data as compact JSON (rows of ROW_FIELDS, links as index pairs)."""
+    project = project_get_for_user(user=request.user, key=key)
+    work_check(user=request.user, project=project, action="view")
+    baseline = _baseline(project, request.GET.get("baseline"))
+    return JsonResponse(gantt_data(project, baseline), json_dumps_params={"separators": (",", ":")})
+
+
+def _refusal(status: int, exc: Exception) -> JsonResponse:
+    return JsonResponse({"messages": error_messages(exc)}, status=status)
+
+
+@web_view
+@require_POST
+def plan_gantt_move(request: HttpRequest, key: str) -> JsonResponse:
+    """Set a start-no-earlier-than constraint on a dragged package; answer the new chart data.
+
+    POST fields: `id`, `version`, `start` (YYYY-MM-DD, midnight in the project's time zone) and
+    optionally `baseline`. Refusals answer {"messages": [...]} with 403, 409 or 422.
+    """
+    project = project_get_for_user(user=request.user, key=key)
+    try:
+        work_check(user=request.user, project=project, action="edit")
+        package = _movable(project, request.POST.get("id", ""))
+        version = int(request.POST.get("version", ""))
+        day = date.fromisoformat(request.POST.get("start", ""))
+    except PermissionDenied as exc:
+        return _refusal(403, exc)
+    except ValidationError as exc:
+        return _refusal(422, exc)
+    except ValueError:
+        return _refusal(422, ValidationError("Send the package's version and a start date."))
+    start = datetime.combine(day, time(0, 0), tzinfo=ZoneInfo(project.time_zone))
+    try:
+        package = work_package_update(
+            actor=request.user,
+            package=package,
+            version=version,
+            constraint_kind="snet",
+            constraint_date=start,
+        )
+    except PermissionDenied as exc:
+        return _refusal(403, exc)
+    except Conflict as exc:
+        return _refusal(409, exc)
+    except ValidationError as exc:
+        return _refusal(422, exc)
+    data = gantt_data(project, _baseline(project, request.POST.get("baseline")))
+    data["moved"] = package.pk
+    return JsonResponse(data, json_dumps_params={"separators": (",", ":")})
+
+
+def _movable(project: Project, package_id: str) -> WorkPackage:
+    """Return the package a drag may reschedule: a leaf that has not started yet."""
+    try:
+        pk = int(package_id)
+    except ValueError:
+        raise Http404("No such work package.") from None
+    package = WorkPackage.objects.filter(project=project, pk=pk).first()
+    if package is None:
+        raise Http404(f"{project.key} has no work package {package_id}.")
+    if WorkPackage.objects.filter(parent_id=package.pk).exists():
+        raise ValidationError(
+            f"{package.wbs} {package.name} is a summary; its dates follow its sub-packages."
+        )
+    if package.status != Status.NOT_STARTED:
+        raise ValidationError(
+            f"{package.wbs} {package.name} has started; its start is what happened."
+        )
+    return package
