@@ -3,6 +3,7 @@
 from django.urls import path
 
 from golive.web import views
+from golive.web.views import baselines, blockers, board, checkpoints, plan, plan_calendar
 from golive.web.views import gantt
 
 app_name = "web"
@@ -41,4 +42,39 @@ urlpatterns = [
     path("p/<str:key>/plan/gantt/", gantt.plan_gantt, name="plan_gantt"),
     path("p/<str:key>/plan/gantt/data/", gantt.plan_gantt_data, name="plan_gantt_data"),
     path("p/<str:key>/plan/gantt/move/", gantt.plan_gantt_move, name="plan_gantt_move"),
+    path("p/<str:key>/plan/", plan.plan, name="plan"),
+    path("p/<str:key>/plan/wp/<int:package_id>/", plan.plan_package, name="plan_package"),
+    path(
+        "p/<str:key>/plan/wp/<int:package_id>/delete/",
+        plan.plan_package_delete,
+        name="plan_package_delete",
+    ),
+    path(
+        "p/<str:key>/plan/wp/<int:package_id>/dependencies/",
+        plan.plan_dependency_add,
+        name="plan_dependency_add",
+    ),
+    path(
+        "p/<str:key>/plan/dependencies/<int:link_id>/delete/",
+        plan.plan_dependency_delete,
+        name="plan_dependency_delete",
+    ),
+    path("p/<str:key>/plan/board/", board.plan_board, name="plan_board"),
+    path("p/<str:key>/plan/board/<int:package_id>/", board.plan_board_move, name="plan_board_move"),
+    path("p/<str:key>/plan/burndown/", board.plan_burndown, name="plan_burndown"),
+    path("p/<str:key>/plan/calendar/", plan_calendar.plan_calendar, name="plan_calendar"),
+    path("p/<str:key>/blockers/", blockers.blockers, name="blockers"),
+    path(
+        "p/<str:key>/blockers/<int:blocker_id>/resolve/",
+        blockers.blocker_resolve_view,
+        name="blocker_resolve",
+    ),
+    path("p/<str:key>/blockers/escalation/", blockers.escalation_path_edit, name="escalation_path"),
+    path("p/<str:key>/checkpoints/", checkpoints.checkpoints, name="checkpoints"),
+    path(
+        "p/<str:key>/checkpoints/actions/<int:action_id>/",
+        checkpoints.checkpoint_action,
+        name="checkpoint_action",
+    ),
+    path("p/<str:key>/baselines/", baselines.baselines, name="baselines"),
 ]

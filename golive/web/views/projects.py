@@ -24,6 +24,7 @@ from golive.readiness.selectors import readiness_item_list
 from golive.web.activity import event_rows
 from golive.web.errors import form_messages, submit, web_view
 from golive.web.forms import PhaseForm, ProjectCreateForm, ProjectSettingsForm
+from golive.web.plan_selectors import plan_summary
 from golive.web.shortcuts import project_page
 from golive.web.views.gates import decision_approvers, gate_ahead
 
@@ -77,7 +78,7 @@ def project_create(request):
 
 @web_view
 def project_dashboard(request, key):
-    """Show where the project stands: phase, readiness gate, decision, criteria, checklist."""
+    """Show where the project stands: phase, gate, decision, plan, criteria, checklist."""
     project = project_get_for_user(user=request.user, key=key)
     gate = gate_get(user=request.user, project=project, name=READINESS_GATE)
     items = list(readiness_item_list(user=request.user, project=project))
@@ -105,6 +106,7 @@ def project_dashboard(request, key):
             "criteria": success_criterion_list(user=request.user, project=project),
             "items_total": len(items),
             "items_ready": sum(1 for item in items if item.counts_as_ready),
+            "plan": plan_summary(user=request.user, project=project),
             "events": event_rows(
                 audit_events_for_project(project=project)[:RECENT_EVENTS],
                 tz=ZoneInfo(project.time_zone),
