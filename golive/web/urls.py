@@ -3,8 +3,7 @@
 from django.urls import path
 
 from golive.web import views
-from golive.web.views import baselines, blockers, board, checkpoints, plan, plan_calendar
-from golive.web.views import gantt
+from golive.web.views import baselines, blockers, board, checkpoints, gantt, plan, plan_calendar
 
 app_name = "web"
 
