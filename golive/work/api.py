@@ -454,8 +454,13 @@ class PackageVarianceOut(Schema):
     duration_variance: int | None = Field(description=MINUTES)
 
 
+class BaselineRefOut(Schema):
+    id: int
+    name: str
+
+
 class ComparisonOut(Schema):
-    baseline: BaselineOut
+    baseline: BaselineRefOut
     baseline_finish: datetime | None
     finish: datetime | None
     finish_variance: VarianceOut
@@ -509,7 +514,7 @@ def baselines_compare(request: HttpRequest, key: str, baseline_id: int):
     baseline = baseline_get(user=request.user, project=project, baseline_id=baseline_id)
     result = baseline_compare(user=request.user, project=project, baseline=baseline)
     return ComparisonOut(
-        baseline=BaselineOut.from_orm(result.baseline),
+        baseline=BaselineRefOut(id=baseline.pk, name=baseline.name),
         baseline_finish=result.baseline_finish,
         finish=result.finish,
         finish_variance=_variance_out(result.finish_variance),

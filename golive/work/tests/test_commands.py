@@ -1,0 +1,168 @@
+"""`golive schedule`, `golive forecast` and `golive escalate` from the command line."""
+
+import json
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core import mail
+from django.core.management import ManagementUtility, call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from golive.projects.tests.factories import ProjectFactory, UserFactory, team_for
+from golive.work.models import Blocker
+from golive.work.services import (
+    blocker_raise,
+    dependency_create,
+    escalation_path_set,
+    work_package_create,
+)
+
+DAY = 480
+
+
+def run(*args):
+    """Run a command as call_command does; return (exit code, stdout)."""
+    out = StringIO()
+    try:
+        call_command(*args, stdout=out)
+    except SystemExit as exc:
+        return exc.code, out.getvalue()
+    return 0, out.getvalue()
+
+
+def run_cli(*argv, capsys):
+    """Run `golive ARGV…` as the console script does; return (exit code, stdout, stderr)."""
+    try:
+        ManagementUtility(["golive", *argv]).execute()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture
+def plan():
+    project = ProjectFactory(key="CLI", manager=UserFactory(username="pm"))
+    pm = project.manager
+
+    def add(name, **fields):
+        fields.setdefault("duration", DAY)
+        return work_package_create(actor=pm, project=project, name=name, owner=pm, **fields)
+
+    a = add("Design", duration=2 * DAY)
+    b = add("Docs")
+    c = add("Build", optimistic=240, most_likely=480, pessimistic=1440)
+    m = add("Go-live", duration=0, milestone=True)
+    for pred, succ in ((a, c), (b, c), (c, m)):
+        dependency_create(actor=pm, project=project, predecessor=pred, successor=succ)
+    return {"project": project, "a": a, "b": b, "c": c, "m": m}
+
+
+@pytest.mark.django_db
+class ScheduleCommandTests:
+    def test_table_shows_dates_float_and_critical(self, plan):
+        """The table lists every package with its float and marks the critical ones."""
+        code, out = run("schedule", "CLI")
+        assert code == 0
+        lines = out.splitlines()
+        assert "early start" in lines[1] and "float" in lines[1]
+        design = next(line for line in lines if "1 Design" in line)
+        docs = next(line for line in lines if "2 Docs" in line)
+        assert design.rstrip().endswith("yes")
+        assert not docs.rstrip().endswith("yes")
+        assert f"{DAY:>7}" in docs
+        assert "Critical path: 1 → 3" in out
+
+    def test_json_lists_every_package(self, plan):
+        """--json gives each package's dates, float and critical flag, and the critical path."""
+        code, out = run("schedule", "cli", "--json")
+        data = json.loads(out)
+        assert code == 0
+        rows = {r["name"]: r for r in data["packages"]}
+        assert set(rows) == {"Design", "Docs", "Build", "Go-live"}
+        assert rows["Docs"]["total_float"] == DAY and not rows["Docs"]["critical"]
+        assert rows["Design"]["critical"] and rows["Design"]["total_float"] == 0
+        # The library ends the path at the first critical package reaching the finish (Build),
+        # not at the finish milestone behind it.
+        assert data["critical_path"][:2] == [plan["a"].pk, plan["c"].pk]
+        assert rows["Go-live"]["critical"]
+        assert set(rows["Design"]) >= {"early_start", "early_finish", "late_start", "late_finish"}
+
+    def test_as_outsider_is_refused(self, plan):
+        """--user names whose access applies; an outsider is told the project does not exist."""
+        UserFactory(username="nobody")
+        with pytest.raises(CommandError, match="does not exist") as info:
+            run("schedule", "CLI", "--user", "nobody")
+        assert info.value.returncode == 2
+
+    def test_unknown_project_exits_two(self, capsys):
+        """An unknown project key is a usage error: exit 2 with a message."""
+        code, _, err = run_cli("schedule", "NOPE", capsys=capsys)
+        assert code == 2
+        assert "Project NOPE does not exist" in err
+
+
+@pytest.mark.django_db
+class ForecastCommandTests:
+    def test_json_is_reproducible_with_seed(self, plan):
+        """The same seed prints the same forecast; P50 ≤ P80 ≤ P95."""
+        _, first = run("forecast", "CLI", "--iterations", "200", "--seed", "3", "--json")
+        _, second = run("forecast", "CLI", "--iterations", "200", "--seed", "3", "--json")
+        assert first == second
+        data = json.loads(first)
+        assert data["iterations"] == 200
+        assert data["finish"]["p50"] <= data["finish"]["p80"] <= data["finish"]["p95"]
+        assert [m["name"] for m in data["milestones"]] == ["Go-live"]
+        index = {c["name"]: c["index"] for c in data["criticality"]}
+        assert index["Design"] == 1.0 and index["Docs"] == 0.0
+
+    def test_table(self, plan):
+        """The table shows the project finish and milestone percentiles."""
+        code, out = run("forecast", "CLI", "--iterations", "100", "--seed", "1")
+        assert code == 0
+        assert "P80" in out and "Project finish" in out and "4 Go-live" in out
+
+    def test_missing_or_bad_iterations_exit_two(self, plan, capsys):
+        """--iterations is required and must be positive: exit 2."""
+        code, _, err = run_cli("forecast", "CLI", capsys=capsys)
+        assert code == 2 and "--iterations" in err
+        code, _, err = run_cli("forecast", "CLI", "--iterations", "0", capsys=capsys)
+        assert code == 2 and "--iterations" in err
+
+
+@pytest.mark.django_db
+class EscalateCommandTests:
+    def test_escalates_overdue_blocker_once(self, plan, settings):
+        """An overdue blocker escalates to level 1, its owner is mailed; a second run does nothing."""
+        settings.TASKS = {
+            "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}
+        }
+        project = plan["project"]
+        team = team_for(project)
+        escalation_path_set(
+            actor=project.manager,
+            project=project,
+            levels=[
+                {"owner": team["approver"], "max_age_hours": 4},
+                {"owner": project.manager, "max_age_hours": 24},
+            ],
+        )
+        blocker = blocker_raise(actor=project.manager, package=plan["a"], reason="No VPN")
+        Blocker.objects.filter(pk=blocker.pk).update(raised_at=timezone.now() - timedelta(hours=5))
+        mail.outbox.clear()
+        code, out = run("escalate", "--json")
+        assert code == 0
+        rows = json.loads(out)["escalated"]
+        assert [(r["blocker"], r["level"]) for r in rows] == [(blocker.pk, 1)]
+        assert Blocker.objects.get(pk=blocker.pk).level == 1
+        code, out = run("escalate")
+        assert code == 0 and "No blocker is due" in out
+        assert Blocker.objects.get(pk=blocker.pk).level == 1
+
+    def test_nothing_due(self, plan):
+        """With no open blocker the command says so and exits 0."""
+        code, out = run("escalate")
+        assert code == 0 and "No blocker is due" in out
