@@ -462,12 +462,13 @@
       ctx.strokeRect(bar.x0 + 0.5, top + 0.5, bar.x1 - bar.x0 - 1, 13);
     }
     const label = "start ≥ " + fmtLong.format(d.target);
+    // The date goes beside the ghost, on its own row, so it hides no other bar.
     const lw = ctx.measureText(label).width + 10;
-    const ly = bar.y > ROW ? bar.y - 12 : bar.y + ROW + 10;
+    const lx = (bar.milestone ? bar.x0 + 7 : bar.x1) + 8, ly = bar.y + ROW / 2;
     ctx.fillStyle = "#1d2733";
-    ctx.fillRect(bar.x0, ly - 9, lw, 18);
+    ctx.fillRect(lx, ly - 9, lw, 18);
     ctx.fillStyle = "#fff";
-    ctx.fillText(label, bar.x0 + 5, ly + 0.5);
+    ctx.fillText(label, lx + 5, ly + 0.5);
   };
 
   Gantt.prototype.drawGrid = function (first, last) {
