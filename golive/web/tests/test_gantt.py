@@ -446,6 +446,10 @@ class GanttBrowserTests:
         assert page.locator(".gantt-row").count() < 200
         assert page.locator(".gantt-row", has_text="Stream 51").count() > 0
         screenshot("gantt-5000-middle")
+        page.get_by_role("button", name="Month").click()
+        assert page.get_by_role("button", name="Month").get_attribute("aria-pressed") == "true"
+        screenshot("gantt-5000-month")
+        page.get_by_role("button", name="Week").click()
 
         page.get_by_label("Baseline").select_option(label="Plan of record")
         page.wait_for_url("**baseline=*")
