@@ -59,7 +59,7 @@ class PackageAddForm(PrefixedIdsForm):
     duration = WorkTimeField(required=False, help_text="e.g. 3d or 1d 4h")
     milestone = forms.BooleanField(required=False)
     parent = forms.CharField(
-        label="Under (WBS)", max_length=60, required=False, help_text="e.g. 1.2; empty = top level"
+        label="Parent", max_length=60, required=False, help_text="WBS, e.g. 1.2; empty = top"
     )
 
     def __init__(self, *args, members: Iterable[User], per_day: int, **kwargs):
