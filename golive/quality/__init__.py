@@ -1,0 +1,1 @@
+"""Quality: requirements, test plans and results, defects and sign-off (issue 5)."""
