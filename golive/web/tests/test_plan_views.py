@@ -112,11 +112,9 @@ class PlanPageAccessTests:
         assert response.status_code == 200
         assert b"ERP rollout" in response.content
 
-    @pytest.mark.parametrize(("name", "allowed", "below"), PLAN_PAGES)
+    @pytest.mark.parametrize(("name", "allowed", "below"), [page for page in PLAN_PAGES if page[2]])
     def test_lower_role_refused(self, client, project, team, name, allowed, below):
         """A member below the page's role gets 403."""
-        if below is None:
-            pytest.skip("every member may open this page")
         client.force_login(team[below])
         assert client.get(url(name, project)).status_code == 403
 

@@ -1,5 +1,7 @@
 """The board by status (cards move with a button) and the burn-down chart."""
 
+import math
+
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
@@ -91,21 +93,30 @@ def plan_board_move(request, key, package_id):
     return trigger_client_event(response, "planChanged") if done.ok else response
 
 
+def _nice_step(raw: float) -> float:
+    """Return a round axis step (1, 2 or 5 times a power of ten) of at least `raw`."""
+    power = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+
+
 def _chart(data: dict) -> dict:
     """Lay the burn-down out as SVG coordinates: polylines, axis ticks and the today marker."""
     points = data["points"]
     width, height = CHART["width"], CHART["height"]
     left, right, top, bottom = CHART["left"], CHART["right"], CHART["top"], CHART["bottom"]
     plot_w, plot_h = width - left - right, height - top - bottom
-    top_value = max([p.planned for p in points] + [p.ideal for p in points] + [1.0])
+    highest = max([p.planned for p in points] + [p.ideal for p in points] + [1.0])
+    step = _nice_step(highest / 4)
+    top_value = step * 4 if step * 4 >= highest else step * 5
+    ticks = round(top_value / step)
     n = max(len(points) - 1, 1)
 
     def xy(i: int, value: float) -> str:
         return f"{left + plot_w * i / n:.1f},{top + plot_h * (1 - value / top_value):.1f}"
 
     y_ticks = [
-        {"y": f"{top + plot_h * (1 - k / 4):.1f}", "label": f"{top_value * k / 4:.0f}"}
-        for k in range(5)
+        {"y": f"{top + plot_h * (1 - k / ticks):.1f}", "label": f"{step * k:g}"}
+        for k in range(ticks + 1)
     ]
     step = max(1, len(points) // 6)
     x_ticks = [
