@@ -65,6 +65,8 @@ _RERUNS = frozenset({"flakyFailure", "flakyError", "rerunFailure", "rerunError"}
 _THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d*)?")
 _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
 _ENTITY_NAME = re.compile(rb"<!ENTITY\s+(?:%\s+)?([^\s>]{1,100})")
+# Byte-order marks and the zero bytes of UTF-16 and UTF-32: what an empty file may still hold.
+_BLANK = b"\x00\xef\xbb\xbf\xfe\xff"
 _LOCATION = re.compile(r",? line \d+, column (\d+)$")
 
 
@@ -280,7 +282,7 @@ def _syntax_error(exc: Any, events: Any, recorder: _Recorder) -> JUnitError:
     if _line_of(head, b"<!DOCTYPE") is not None and _line_of(head, b"<!ENTITY") is not None:
         # The parser stopped while the document declares entities: that is the real problem.
         return _entity_error(recorder, None)
-    if not head.strip():
+    if not head.translate(None, _BLANK).strip():
         return JUnitError("the report is empty", 1)
     # The iterparse error log is the parser's own; the exception may carry a later, vaguer
     # message ("no element found", line 0) after an earlier error such as an undefined entity.
