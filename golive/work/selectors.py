@@ -588,8 +588,9 @@ def _burn(
     total: np.ndarray, left: np.ndarray, start: np.ndarray, finish: np.ndarray, at: float
 ) -> float:
     """Return the work remaining at offset `at` when each item burns linearly to `left`."""
-    span = np.maximum(finish - start, 1.0)
-    with np.errstate(invalid="ignore"):
-        share = np.clip((at - start) / span, 0.0, 1.0)
-    share = np.nan_to_num(share, nan=0.0, posinf=0.0, neginf=0.0)
+    # An item that has not started (start = inf) keeps all its work.
+    started = np.isfinite(start)
+    safe_start = np.where(started, start, 0.0)
+    span = np.maximum(np.where(started, finish, 0.0) - safe_start, 1.0)
+    share = np.where(started, np.clip((at - safe_start) / span, 0.0, 1.0), 0.0)
     return float((total - (total - left) * share).sum())

@@ -326,9 +326,11 @@ class WorkPackageTests:
         b = _create(pm, "Short task", duration=60)
         pm.patch(f"/projects/ERP/work-packages/{b['id']}", {"version": 1, "owner": "erp-viewer"})
         pm.patch(f"/projects/ERP/work-packages/{a['id']}", {"version": 1, "status": "in_progress"})
-        get = lambda **p: [
-            x["name"] for x in pm.get("/projects/ERP/work-packages", p).json()["items"]
-        ]  # noqa: E731
+
+        def get(**params):
+            items = pm.get("/projects/ERP/work-packages", params).json()["items"]
+            return [x["name"] for x in items]
+
         assert get(status="in_progress") == ["Install database"]
         assert get(owner="erp-viewer") == ["Short task"]
         assert get(q="databa") == ["Install database"]
