@@ -48,9 +48,10 @@ def calendar_build(calendar: ProjectCalendar) -> WorkCalendar:
             int(day): [WorkingPeriod.parse(f"{start}-{end}") for start, end in periods]
             for day, periods in calendar.week.items()
         }
+        stored = calendar.exceptions.all() if calendar.pk is not None else []
         exceptions = {
             exc.date: [WorkingPeriod.parse(f"{start}-{end}") for start, end in exc.periods]
-            for exc in calendar.exceptions.all()
+            for exc in stored
         }
         origin = datetime.combine(calendar.schedule_start, time(0, 0), tzinfo=ZoneInfo(zone))
         return WorkCalendar(zone, week, exceptions, origin=origin)
@@ -109,7 +110,10 @@ def network_build(
 
 def plan_compute(project: Project, packages: list[WorkPackage] | None = None) -> PlanResult:
     """Schedule a project's plan as it is stored; refuse cycles and impossible constraints."""
-    calendar = ProjectCalendar.objects.select_related("project").get(project=project)
+    # A project whose plan was never changed has no stored calendar yet: use the standard one.
+    calendar = ProjectCalendar.objects.select_related("project").filter(project=project).first()
+    if calendar is None:
+        calendar = ProjectCalendar(project=project, schedule_start=project.created_at.date())
     cal = calendar_build(calendar)
     if packages is None:
         packages = list(WorkPackage.objects.filter(project=project).order_by("position", "id"))

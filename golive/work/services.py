@@ -148,7 +148,7 @@ def work_package_create(
             position=position,
             **fields,
         )
-        _package_rules(wp)
+        _package_rules(wp, set(fields))
         wp.full_clean()
         wp.save()
         wp.contributors.set(_members(project, contributors))
@@ -175,31 +175,42 @@ def _members(project: Project, values: list[User | str]) -> list[User]:
     return [u for u in (member_resolve(project, v, field="contributors") for v in values) if u]
 
 
-def _package_rules(wp: WorkPackage) -> None:
+def _package_rules(wp: WorkPackage, changed: set[str]) -> None:
+    """Keep estimates, constraint, status and actual dates consistent.
+
+    When the caller sets the status, the actual dates follow it (back to not started clears
+    them); when the caller records actual dates, the status follows them.
+    """
     if wp.milestone:
         wp.duration = 0
         wp.optimistic = wp.most_likely = wp.pessimistic = None
+    if wp.constraint_kind and not wp.constraint_date:
+        raise ValidationError({"constraint_date": "A constraint needs its date."})
+    if "status" not in changed and {"actual_start", "actual_finish"} & changed:
+        if wp.actual_finish:
+            wp.status = Status.DONE
+        elif wp.actual_start:
+            wp.status = Status.IN_PROGRESS
+        else:
+            wp.status = Status.NOT_STARTED
     if wp.actual_finish and not wp.actual_start:
         raise ValidationError({"actual_start": "Record when the package started first."})
     if wp.actual_start and wp.actual_finish and wp.actual_finish < wp.actual_start:
         raise ValidationError({"actual_finish": "The finish is before the start."})
-    if wp.constraint_kind and not wp.constraint_date:
-        raise ValidationError({"constraint_date": "A constraint needs its date."})
-    if wp.actual_finish:
-        wp.status = Status.DONE
-    elif wp.actual_start and wp.status == Status.NOT_STARTED:
-        wp.status = Status.IN_PROGRESS
+    now = timezone.now()
     if wp.status == Status.DONE:
         wp.percent_complete = 100
         wp.remaining = 0
-        now = timezone.now()
         wp.actual_start = wp.actual_start or now
         wp.actual_finish = wp.actual_finish or max(now, wp.actual_start)
     elif wp.status == Status.IN_PROGRESS:
-        wp.actual_start = wp.actual_start or timezone.now()
+        wp.actual_start = wp.actual_start or now
         wp.actual_finish = None
+        if "status" in changed and wp.percent_complete == 100:
+            wp.percent_complete, wp.remaining = 0, None  # reopened: the work is not done
     else:
         wp.actual_start = wp.actual_finish = None
+        wp.remaining = None
         wp.percent_complete = 0
 
 
@@ -234,9 +245,10 @@ def work_package_update(
                 node = node.parent
             wp.parent = parent
         contributors = fields.pop("contributors", None)
+        changed_names = set(fields)
         for name, value in fields.items():
             setattr(wp, name, value.strip() if isinstance(value, str) and name == "name" else value)
-        _package_rules(wp)
+        _package_rules(wp, changed_names)
         wp.full_clean()
         changes = audit_diff(before, audit_snapshot(wp, PACKAGE_FIELDS))
         if contributors is not None:
@@ -346,11 +358,13 @@ def dependency_update(
     return link
 
 
-def dependency_delete(*, actor: User, link: Dependency) -> None:
+def dependency_delete(*, actor: User, link: Dependency, version: int | None = None) -> None:
     """Remove a link and reschedule."""
     with transaction.atomic():
+        link = Dependency.objects.select_for_update().select_related("project").get(pk=link.pk)
         project = link.project
         work_check(user=actor, project=project, action="edit")
+        version_check(link, version, what="This dependency")
         audit_record(
             actor=actor,
             action="dependency.delete",
@@ -441,7 +455,7 @@ def baseline_save(*, actor: User, project: Project, name: str) -> Baseline:
                     name=wp.name,
                     start=wp.early_start,
                     finish=wp.early_finish,
-                    duration=wp.duration,
+                    duration=_span(result, wp),
                 )
                 for wp in WorkPackage.objects.filter(project=project)
             ],
@@ -455,6 +469,12 @@ def baseline_save(*, actor: User, project: Project, name: str) -> Baseline:
             changes={"name": [None, baseline.name]},
         )
     return baseline
+
+
+def _span(result: PlanResult, wp: WorkPackage) -> int:
+    """Return a package's scheduled working minutes (a summary's span across its children)."""
+    row = result.schedule.tasks.get(str(wp.pk))
+    return row.early_finish - row.early_start if row is not None else wp.duration
 
 
 def checkpoint_record(
@@ -543,11 +563,11 @@ def checkpoint_action_done(
 
 def blocker_raise(*, actor: User, package: WorkPackage, reason: str) -> Blocker:
     """Flag a work package as blocked, with the reason."""
-    if not (reason or "").strip():
-        raise ValidationError({"reason": "Say what blocks the work."})
     with transaction.atomic():
         project = package.project
         work_check(user=actor, project=project, action="raise_blocker")
+        if not (reason or "").strip():
+            raise ValidationError({"reason": "Say what blocks the work."})
         blocker = Blocker(
             work_package=package, reason=reason.strip(), raised_by=actor, raised_at=timezone.now()
         )
@@ -568,8 +588,6 @@ def blocker_raise(*, actor: User, package: WorkPackage, reason: str) -> Blocker:
 
 def blocker_resolve(*, actor: User, blocker: Blocker, resolution: str) -> Blocker:
     """Close a blocker with what resolved it."""
-    if not (resolution or "").strip():
-        raise ValidationError({"resolution": "Say how the blocker was resolved."})
     with transaction.atomic():
         blocker = (
             Blocker.objects.select_for_update()
@@ -578,6 +596,8 @@ def blocker_resolve(*, actor: User, blocker: Blocker, resolution: str) -> Blocke
         )
         project = blocker.work_package.project
         work_check(user=actor, project=project, action="resolve_blocker")
+        if not (resolution or "").strip():
+            raise ValidationError({"resolution": "Say how the blocker was resolved."})
         if blocker.resolved_at is not None:
             from golive.errors import Conflict
 

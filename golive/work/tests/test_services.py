@@ -187,6 +187,27 @@ class RescheduleTests:
 
 
 @pytest.mark.django_db
+class StatusTests:
+    def test_status_can_go_back(self, plan):
+        """Done → in progress reopens the work; back to not started clears the actuals."""
+        project, _, wps = plan
+        pm = project.manager
+        wp = work_package_update(actor=pm, package=wps["Docs"], status=Status.DONE)
+        assert (wp.percent_complete, wp.remaining) == (100, 0) and wp.actual_finish
+        wp = work_package_update(actor=pm, package=wp, status=Status.IN_PROGRESS)
+        assert wp.actual_finish is None and wp.percent_complete == 0 and wp.remaining is None
+        wp = work_package_update(actor=pm, package=wp, status=Status.NOT_STARTED)
+        assert wp.actual_start is None and wp.status == Status.NOT_STARTED
+
+    def test_plan_of_a_project_without_calendar_computes(self, db):
+        """A project whose plan was never touched schedules on the standard calendar."""
+        from golive.work.planning import plan_compute
+
+        project = ProjectFactory(key="NOCAL")
+        assert plan_compute(project).finish() is None
+
+
+@pytest.mark.django_db
 class PackageRulesTests:
     def test_owner_must_be_member(self, plan):
         """The accountable owner is a project member."""
