@@ -205,7 +205,7 @@ class _Reader:
             remove_comments=True,
             remove_pis=True,
         )
-        names: list[str] = []
+        path: tuple[str, ...] = ()
         checked = False
         try:
             for event, element in events:
@@ -215,13 +215,13 @@ class _Reader:
                 tag: str = element.tag
                 if tag.endswith(_CASE):
                     if event == "end":
-                        yield _case(element, names)
+                        yield _case(element, path)
                         _release(element)
                 elif event == "start":
-                    names.append(element.get("name") or "")
+                    path = (*path, element.get("name") or "")
                     self.suites += 1
                 else:
-                    names.pop()
+                    path = path[:-1]
                     _release(element)
         except etree.XMLSyntaxError as exc:
             raise _syntax_error(exc, events, recorder) from None
@@ -318,7 +318,7 @@ def _local(tag: str) -> str:
     return tag.rpartition("}")[2] if tag[:1] == "{" else tag
 
 
-def _case(element: Any, suites: list[str]) -> Case:
+def _case(element: Any, suite: tuple[str, ...]) -> Case:
     failure = error = skipped = rerun = None
     system_out: str | None = None
     system_err: str | None = None
@@ -364,9 +364,9 @@ def _case(element: Any, suites: list[str]) -> Case:
 
     classname = element.get("classname") or ""
     name = element.get("name") or ""
-    group = classname or (suites[-1] if suites else "")
+    group = classname or (suite[-1] if suite else "")
     return Case(
-        suite=tuple(suites),
+        suite=suite,
         classname=classname,
         name=name,
         key=f"{group}::{name}",
@@ -424,6 +424,12 @@ def _seconds(raw: str | None) -> float | None:
     """
     if raw is None:
         return None
+    try:
+        value = float(raw)
+    except ValueError:
+        pass
+    else:
+        return value if value >= 0 and math.isfinite(value) else None
     text = raw.strip()
     if "," in text:
         if _THOUSANDS.fullmatch(text):

@@ -24,7 +24,9 @@ FIXTURES = Path(__file__).resolve().parents[3].parent / "shared" / "fixtures" / 
 def fixture(name: str) -> Path:
     """Return the path of a shared fixture, skipping (failing under CI=true) when absent."""
     if not FIXTURES.is_dir():
-        skip_or_fail(f"JUnit fixtures not found at {FIXTURES} (the shared fixtures folder)")
+        skip_or_fail(
+            f"JUnit fixtures not found at {FIXTURES} (../shared/fixtures/junit from the repo root)"
+        )
     path = FIXTURES / name
     assert path.is_file(), f"fixture {name} is missing from {FIXTURES}"
     return path
