@@ -328,9 +328,13 @@ def dependencies_update(
     PROJECT + "/dependencies/{dependency_id}",
     response={204: None},
     summary="Remove a link and reschedule",
+    description="Pass `?version=` to refuse the delete (409) when the link changed meanwhile.",
 )
-def dependencies_delete(request: HttpRequest, key: str, dependency_id: int):
-    dependency_delete(actor=request.user, link=_link(request, key, dependency_id))
+def dependencies_delete(
+    request: HttpRequest, key: str, dependency_id: int, version: int | None = None
+):
+    link = _link(request, key, dependency_id)
+    dependency_delete(actor=request.user, link=link, version=version)
     return 204, None
 
 

@@ -421,6 +421,15 @@ class ScheduleTests:
         after = pm.get(f"/projects/ERP/work-packages/{b['id']}").json()["early_start"]
         assert after > before
 
+    def test_link_delete_checks_version(self, project, pm):
+        """Deleting a link against an outdated version gets 409 and keeps it."""
+        a, b = _create(pm, "A"), _create(pm, "B")
+        link = _link(pm, a, b).json()
+        pm.patch(f"/projects/ERP/dependencies/{link['id']}", {"version": 1, "lag": 60})
+        assert_problem(pm.delete(f"/projects/ERP/dependencies/{link['id']}?version=1"), 409)
+        assert pm.delete(f"/projects/ERP/dependencies/{link['id']}?version=2").status_code == 204
+        assert not Dependency.objects.exists()
+
     def test_calendar_put_moves_dates_and_checks_version(self, project, pm):
         """Moving the schedule start moves the plan; a stale calendar version gets 409."""
         a = _create(pm, "A")
