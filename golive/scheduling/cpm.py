@@ -359,14 +359,15 @@ def _critical_path(
 ) -> list[int]:
     """Return one chain of critical nodes from a start to the project finish, along driving links.
 
-    The chain ends at the first critical node (in insertion order) that finishes at the project
-    finish and walks back through each node's first driving link (zero slack in the early
-    schedule) to a critical predecessor, until a node has none.
+    The chain ends at a critical node that finishes at the project finish, preferring one with
+    no successors (so a closing milestone ends the path rather than the task before it; ties go
+    to insertion order), and walks back through each node's first driving link (zero slack in
+    the early schedule) to a critical predecessor, until a node has none.
     """
-    end = next(
-        (n for n, ef in enumerate(early_finish) if critical[n] and ef == finish),
-        None,
-    )
+    candidates = [n for n, ef in enumerate(early_finish) if critical[n] and ef == finish]
+    end = next((n for n in candidates if not graph.succs[n]), None)
+    if end is None and candidates:
+        end = candidates[0]
     if end is None:
         return []
     path = [end]

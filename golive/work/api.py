@@ -60,7 +60,6 @@ from golive.work.services import (
     work_package_delete,
     work_package_update,
 )
-from golive.work.tasks import schedule_next_escalation, schedule_project_escalations
 
 router = Router(tags=["plan"])
 
@@ -740,7 +739,6 @@ def blockers_raise(request: HttpRequest, key: str, package_id: int, payload: Blo
     project = _project(request, key)
     wp = work_package_get(user=request.user, project=project, package_id=package_id)
     blocker = blocker_raise(actor=request.user, package=wp, reason=payload.reason)
-    schedule_next_escalation(blocker)
     return 201, blocker_get(user=request.user, project=project, blocker_id=blocker.pk)
 
 
@@ -778,7 +776,6 @@ def escalation_path_put(request: HttpRequest, key: str, payload: EscalationPathI
     escalation_path_set(
         actor=request.user, project=project, levels=[lvl.dict() for lvl in payload.levels]
     )
-    schedule_project_escalations(project)
     return EscalationPathOut(levels=escalation_path(user=request.user, project=project))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -60,7 +61,11 @@ def project_calendar(*, project: Project) -> ProjectCalendar:
     """Return the project's calendar, creating the standard one (Mon-Fri, 8 h) the first time."""
     calendar, _ = ProjectCalendar.objects.get_or_create(
         project=project,
-        defaults={"schedule_start": timezone.localdate(project.created_at, timezone=None)},
+        defaults={
+            "schedule_start": timezone.localdate(
+                project.created_at, timezone=ZoneInfo(project.time_zone)
+            )
+        },
     )
     return calendar
 
@@ -573,6 +578,8 @@ def blocker_raise(*, actor: User, package: WorkPackage, reason: str) -> Blocker:
         )
         blocker.full_clean()
         blocker.save()
+        # The worker escalates it on time; scheduled once the blocker is committed.
+        transaction.on_commit(partial(_schedule_escalation, blocker))
         audit_record(
             actor=actor,
             action="blocker.raise",
@@ -643,6 +650,7 @@ def escalation_path_set(
                 )
             )
         new = [{"owner": lvl.owner.username, "max_age_hours": lvl.max_age_hours} for lvl in created]
+        transaction.on_commit(partial(_schedule_project_escalations, project))
         audit_record(
             actor=actor,
             action="escalation_path.set",
@@ -653,6 +661,18 @@ def escalation_path_set(
     return created
 
 
+def _schedule_escalation(blocker: Blocker) -> None:
+    from golive.work.tasks import schedule_next_escalation  # tasks imports this module
+
+    schedule_next_escalation(blocker)
+
+
+def _schedule_project_escalations(project: Project) -> None:
+    from golive.work.tasks import schedule_project_escalations  # tasks imports this module
+
+    schedule_project_escalations(project)
+
+
 def blockers_escalate(*, now: datetime | None = None) -> list[Blocker]:
     """Escalate every open blocker older than its current level's age; e-mail the new owner.
 
@@ -661,14 +681,19 @@ def blockers_escalate(*, now: datetime | None = None) -> list[Blocker]:
     """
     now = now or timezone.now()
     escalated = []
-    open_blockers = (
+    open_blockers = list(
         Blocker.objects.filter(resolved_at__isnull=True)
         .select_related("work_package__project", "raised_by")
         .order_by("id")
     )
+    paths: dict[int, dict[int, EscalationLevel]] = {}
+    for level in EscalationLevel.objects.filter(
+        project_id__in={b.work_package.project_id for b in open_blockers}
+    ).select_related("owner"):
+        paths.setdefault(level.project_id, {})[level.level] = level
     for blocker in open_blockers:
         project = blocker.work_package.project
-        path = {lvl.level: lvl for lvl in project.escalation_levels.select_related("owner")}
+        path = paths.get(project.pk, {})
         current = path.get(blocker.level)
         nxt = path.get(blocker.level + 1)
         if nxt is None:
@@ -678,7 +703,11 @@ def blockers_escalate(*, now: datetime | None = None) -> list[Blocker]:
         if now - since < timedelta(hours=age_limit):
             continue
         with transaction.atomic():
-            locked = Blocker.objects.select_for_update().get(pk=blocker.pk)
+            locked = (
+                Blocker.objects.select_for_update()
+                .select_related("work_package__project", "raised_by")
+                .get(pk=blocker.pk)
+            )
             if locked.level != blocker.level or locked.resolved_at is not None:
                 continue
             locked.level = nxt.level
@@ -692,6 +721,7 @@ def blockers_escalate(*, now: datetime | None = None) -> list[Blocker]:
                 changes={"level": [blocker.level, nxt.level], "owner": [None, nxt.owner.username]},
             )
             transaction.on_commit(partial(_escalation_mail, blocker.work_package, nxt, locked))
+            transaction.on_commit(partial(_schedule_escalation, locked))
         escalated.append(locked)
     return escalated
 

@@ -24,11 +24,8 @@ from golive.work.services import blockers_escalate
 
 @task()
 def escalate_blockers() -> list[int]:
-    """Escalate every due blocker, schedule their next step; return the escalated blockers' ids."""
-    escalated = blockers_escalate()
-    for blocker in escalated:
-        schedule_next_escalation(blocker)
-    return [b.pk for b in escalated]
+    """Escalate every due blocker (each schedules its next step); return their ids."""
+    return [b.pk for b in blockers_escalate()]
 
 
 def escalation_due(blocker: Blocker) -> datetime | None:

@@ -297,3 +297,13 @@ class DeterminismTests:
         """An empty network finishes at offset 0 with no critical path."""
         result = schedule(Network([], []))
         assert (result.finish, result.critical_path, len(result.tasks)) == (0, [], 0)
+
+
+class CriticalPathEndTests:
+    def test_closing_milestone_ends_the_path(self) -> None:
+        """A go-live milestone after the last task is the path's last element."""
+        network = Network(
+            [Task("A", 10), Task("B", 20), Task("M", milestone=True)],
+            [Dependency("A", "B"), Dependency("B", "M")],
+        )
+        assert schedule(network).critical_path == ["A", "B", "M"]

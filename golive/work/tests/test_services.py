@@ -136,7 +136,7 @@ class RescheduleTests:
 
     def test_summary_rolls_up_children_and_outline_numbers(self, plan):
         """Sub-packages get outline numbers and the summary spans them."""
-        project, _, wps = plan
+        project, _, _ = plan
         pm = project.manager
         phase = work_package_create(actor=pm, project=project, name="Cutover", owner=pm)
         a = work_package_create(

@@ -142,15 +142,18 @@ class ScheduleNextEscalationTests:
         assert schedule_next_escalation(lone) is None
         assert not DBTaskResult.objects.exists()
 
-    def test_raising_through_the_api_queues_the_escalation(self, world, settings):
-        """POST …/blockers queues the escalation task for the blocker's due moment."""
+    def test_raising_through_the_api_queues_the_escalation(
+        self, world, settings, django_capture_on_commit_callbacks
+    ):
+        """POST …/blockers queues the escalation task (on commit) for the blocker's due moment."""
         from golive.config.tests.support import ApiClient
 
         settings.TASKS = DATABASE
         api = ApiClient(world["project"].manager)
-        response = api.post(
-            f"/projects/ESC/work-packages/{world['wp'].pk}/blockers", {"reason": "Licence"}
-        )
+        with django_capture_on_commit_callbacks(execute=True):
+            response = api.post(
+                f"/projects/ESC/work-packages/{world['wp'].pk}/blockers", {"reason": "Licence"}
+            )
         assert response.status_code == 201, response.content
         raised = Blocker.objects.get(pk=response.json()["id"])
         assert DBTaskResult.objects.get().run_after == raised.raised_at + timedelta(hours=4)

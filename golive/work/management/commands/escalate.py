@@ -7,7 +7,6 @@ from django.core.management.base import BaseCommand
 
 from golive.cli_support import domain_errors
 from golive.work.services import blockers_escalate
-from golive.work.tasks import schedule_next_escalation
 
 
 class Command(BaseCommand):
@@ -23,8 +22,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         with domain_errors():
             escalated = blockers_escalate()
-            for blocker in escalated:
-                schedule_next_escalation(blocker)
         rows = [
             {
                 "blocker": b.pk,
