@@ -164,7 +164,8 @@ class Dependency(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.predecessor_id} {self.type} {self.successor_id}"
+        lag = f"{self.lag:+d} min" if self.lag else ""
+        return f"{self.predecessor.wbs} → {self.successor.wbs} ({self.type}{lag})"
 
 
 class Baseline(models.Model):
@@ -294,4 +295,4 @@ class Blocker(models.Model):
         indexes = [models.Index(fields=["resolved_at"], name="blocker_open")]
 
     def __str__(self) -> str:
-        return f"blocker on {self.work_package_id}"
+        return f"blocker on {self.work_package}"

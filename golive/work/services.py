@@ -75,6 +75,7 @@ def work_reschedule(*, project: Project) -> PlanResult:
     project_calendar(project=project)
     packages = list(WorkPackage.objects.filter(project=project).order_by("position", "id"))
     _renumber(packages)
+    _roll_up_progress(packages)
     result = plan_compute(project, packages)
     plan_apply(result)
     return result
@@ -97,6 +98,39 @@ def _renumber(packages: list[WorkPackage]) -> None:
             stack.append((wp.pk, f"{code}."))
     if changed:
         packages_store(changed, ["wbs"])
+
+
+def _roll_up_progress(packages: list[WorkPackage]) -> None:
+    """Give each summary the status and duration-weighted % complete of its leaves."""
+    children: dict[int, list[WorkPackage]] = {}
+    for wp in packages:
+        if wp.parent_id is not None:
+            children.setdefault(wp.parent_id, []).append(wp)
+
+    def leaves(wp: WorkPackage) -> list[WorkPackage]:
+        kids = children.get(wp.pk)
+        return [leaf for kid in kids for leaf in leaves(kid)] if kids else [wp]
+
+    changed = []
+    for wp in packages:
+        if wp.pk not in children:
+            continue
+        below = leaves(wp)
+        if all(leaf.status == Status.DONE for leaf in below):
+            status = Status.DONE
+        elif any(leaf.status != Status.NOT_STARTED for leaf in below):
+            status = Status.IN_PROGRESS
+        else:
+            status = Status.NOT_STARTED
+        weight = sum(max(leaf.duration, 1) for leaf in below)
+        percent = round(
+            sum(max(leaf.duration, 1) * leaf.percent_complete for leaf in below) / weight
+        )
+        if (wp.status, wp.percent_complete) != (status, percent):
+            wp.status, wp.percent_complete = status, percent
+            changed.append(wp)
+    if changed:
+        packages_store(changed, ["status", "percent_complete"])
 
 
 def _estimate(fields: dict[str, Any]) -> None:

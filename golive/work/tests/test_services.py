@@ -199,6 +199,21 @@ class StatusTests:
         wp = work_package_update(actor=pm, package=wp, status=Status.NOT_STARTED)
         assert wp.actual_start is None and wp.status == Status.NOT_STARTED
 
+    def test_summary_status_and_percent_roll_up(self, plan):
+        """A summary is in progress once a leaf started, with duration-weighted % complete."""
+        project, _, _ = plan
+        pm = project.manager
+        phase = work_package_create(actor=pm, project=project, name="Cutover", owner=pm)
+        a = work_package_create(
+            actor=pm, project=project, name="Freeze", owner=pm, parent=phase.pk, duration=DAY
+        )
+        work_package_create(
+            actor=pm, project=project, name="Migrate", owner=pm, parent=phase.pk, duration=3 * DAY
+        )
+        work_package_update(actor=pm, package=a, status=Status.DONE)
+        phase.refresh_from_db()
+        assert (phase.status, phase.percent_complete) == (Status.IN_PROGRESS, 25)
+
     def test_plan_of_a_project_without_calendar_computes(self, db):
         """A project whose plan was never touched schedules on the standard calendar."""
         from golive.work.planning import plan_compute
