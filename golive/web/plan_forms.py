@@ -8,7 +8,7 @@ from django import forms
 
 from golive.accounts.models import User
 from golive.web.forms import DateInput, PrefixedIdsForm, user_choices, version_field
-from golive.web.plan_selectors import STANDARD_DAY, work_time, work_time_parse
+from golive.web.plan_display import STANDARD_DAY, work_time, work_time_parse
 from golive.work.models import ConstraintKind, DependencyType, Status, WorkPackage
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]

@@ -3,16 +3,18 @@ blockers, the computed schedule, the forecast and the burn-down."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from golive.audit.models import AuditEvent
 from golive.errors import NotFound
 from golive.projects.models import Project
 from golive.scheduling.calendar import WorkCalendar
@@ -28,6 +30,7 @@ from golive.work.models import (
     Dependency,
     EscalationLevel,
     ProjectCalendar,
+    Status,
     WorkPackage,
 )
 from golive.work.planning import calendar_build, network_build, plan_compute
@@ -78,6 +81,277 @@ def work_package_get(*, user: Any, project: Project, package_id: int) -> WorkPac
     return wp
 
 
+def work_package_get_by_wbs(
+    *, user: Any, project: Project, wbs: str, field_name: str
+) -> WorkPackage:
+    """Return the package with outline number `wbs`, or a ValidationError on `field_name`."""
+    work_check(user=user, project=project, action="view")
+    code = (wbs or "").strip()
+    wp = WorkPackage.objects.filter(project=project, wbs=code).first() if code else None
+    if wp is None:
+        raise ValidationError({field_name: f"{project.key} has no work package “{code}”."})
+    return wp
+
+
+def work_package_movable_get(*, user: Any, project: Project, package_id: int) -> WorkPackage:
+    """Return a package whose start may be set by hand: a leaf that has not started yet."""
+    work_check(user=user, project=project, action="view")
+    package = WorkPackage.objects.filter(project=project, pk=package_id).first()
+    if package is None:
+        raise NotFound(f"{project.key} has no work package {package_id}.")
+    if WorkPackage.objects.filter(parent_id=package.pk).exists():
+        raise ValidationError(
+            f"{package.wbs} {package.name} is a summary; its dates follow its sub-packages."
+        )
+    if package.status != Status.NOT_STARTED:
+        raise ValidationError(
+            f"{package.wbs} {package.name} has started; its start is what happened."
+        )
+    return package
+
+
+@dataclass
+class Outline:
+    """Every package id of a project in outline order, with parents and which are summaries."""
+
+    order: list[int]
+    parent: dict[int, int | None]
+    summaries: set[int] = field(default_factory=set)
+
+    def hidden_under(self, collapsed: set[int]) -> set[int]:
+        """Return the ids below a collapsed summary."""
+        hidden: set[int] = set()
+        for pk in self.order:
+            parent = self.parent[pk]
+            if parent is not None and (parent in collapsed or parent in hidden):
+                hidden.add(pk)
+        return hidden
+
+
+def outline_get(*, user: Any, project: Project) -> Outline:
+    """Return the project's outline from one narrow query (ids and parents only)."""
+    work_check(user=user, project=project, action="view")
+    rows = list(
+        WorkPackage.objects.filter(project=project)
+        .order_by("position", "id")
+        .values_list("id", "parent_id")
+    )
+    children: dict[int | None, list[int]] = {}
+    for pk, parent in rows:
+        children.setdefault(parent, []).append(pk)
+    order: list[int] = []
+    stack = list(reversed(children.get(None, [])))
+    while stack:
+        pk = stack.pop()
+        order.append(pk)
+        stack.extend(reversed(children.get(pk, [])))
+    return Outline(
+        order=order,
+        parent=dict(rows),
+        summaries={pk for pk in children if pk is not None},
+    )
+
+
+PACKAGE_SORTS = {
+    "wbs": None,
+    "start": "early_start",
+    "finish": "early_finish",
+    "float": "total_float",
+}
+
+
+@dataclass
+class PackageFilter:
+    """What the WBS table shows: filters, sort order (a PACKAGE_SORTS key) and collapsed ids."""
+
+    status: str = ""
+    owner: str = ""
+    critical: bool = False
+    q: str = ""
+    sort: str = "wbs"
+    collapsed: set[int] = field(default_factory=set)
+
+    @property
+    def active(self) -> bool:
+        return bool(self.status or self.owner or self.critical or self.q)
+
+
+@dataclass
+class PackagePage:
+    """One page of packages, with the total the filter matches."""
+
+    rows: list[WorkPackage]
+    total: int
+    offset: int
+    limit: int
+
+    @property
+    def next_offset(self) -> int | None:
+        end = self.offset + len(self.rows)
+        return end if end < self.total else None
+
+
+def work_package_page(
+    *, user: Any, project: Project, flt: PackageFilter, offset: int = 0, limit: int = 100
+) -> PackagePage:
+    """Return one page of packages in outline (or `flt.sort`) order, with row annotations.
+
+    In outline order the packages under a collapsed summary are left out. Each row gets what
+    `work_package_rows_annotate` gives it.
+    """
+    outline = outline_get(user=user, project=project)
+    packages = WorkPackage.objects.filter(project=project)
+    if flt.status:
+        packages = packages.filter(status=flt.status)
+    if flt.owner:
+        packages = packages.filter(owner__username=flt.owner)
+    if flt.critical:
+        packages = packages.filter(critical=True)
+    if flt.q:
+        packages = packages.filter(Q(name__icontains=flt.q) | Q(wbs__startswith=flt.q))
+    column = PACKAGE_SORTS.get(flt.sort)
+    if column is None:
+        hidden = outline.hidden_under(flt.collapsed)
+        order = [pk for pk in outline.order if pk not in hidden]
+        if flt.active:
+            wanted = set(packages.values_list("id", flat=True))
+            order = [pk for pk in order if pk in wanted]
+        ids = order[offset : offset + limit]
+        by_id = {wp.pk: wp for wp in packages.filter(pk__in=ids).select_related("owner")}
+        rows = [by_id[pk] for pk in ids if pk in by_id]
+        total = len(order)
+    else:
+        rows = list(
+            packages.select_related("owner").order_by(
+                F(column).asc(nulls_last=True), "position", "id"
+            )[offset : offset + limit]
+        )
+        total = packages.count()
+    work_package_rows_annotate(rows, outline=outline)
+    return PackagePage(rows=rows, total=total, offset=offset, limit=limit)
+
+
+def work_package_rows_annotate(rows: list[WorkPackage], *, outline: Outline | None = None) -> None:
+    """Give each row its level, summary flag, predecessor links and open blocker count.
+
+    The caller has checked access to the rows' project.
+    """
+    ids = [wp.pk for wp in rows]
+    links: dict[int, list[Dependency]] = {}
+    for link in (
+        Dependency.objects.filter(successor_id__in=ids)
+        .select_related("predecessor")
+        .order_by("predecessor__position", "id")
+    ):
+        links.setdefault(link.successor_id, []).append(link)
+    blocked = dict(
+        Blocker.objects.filter(work_package_id__in=ids, resolved_at__isnull=True)
+        .values("work_package_id")
+        .annotate(n=Count("id"))
+        .values_list("work_package_id", "n")
+    )
+    if outline is None:
+        summaries = set(
+            WorkPackage.objects.filter(parent_id__in=ids).values_list("parent_id", flat=True)
+        )
+    else:
+        summaries = outline.summaries
+    for wp in rows:
+        wp.level = wp.wbs.count(".") + 1 if wp.wbs else 1
+        wp.indent = wp.level - 1
+        wp.is_summary = wp.pk in summaries
+        wp.predecessors = links.get(wp.pk, [])
+        wp.open_blockers = blocked.get(wp.pk, 0)
+
+
+def work_package_row_get(*, user: Any, project: Project, package_id: int) -> WorkPackage:
+    """Return one work package of `project` with its row annotations."""
+    wp = work_package_get(user=user, project=project, package_id=package_id)
+    work_package_rows_annotate([wp])
+    return wp
+
+
+def board_get(
+    *, user: Any, project: Project, owner: str = "", per_column: int = 100
+) -> dict[str, Any]:
+    """Return the leaf packages by status (at most `per_column` each, by finish) and counts.
+
+    Each card has `is_blocked` (an open blocker on it).
+    """
+    work_check(user=user, project=project, action="view")
+    leaves = WorkPackage.objects.filter(project=project, children__isnull=True)
+    if owner:
+        leaves = leaves.filter(owner__username=owner)
+    counts = dict(leaves.values("status").annotate(n=Count("id")).values_list("status", "n"))
+    columns = {}
+    cards: list[WorkPackage] = []
+    for status in (Status.NOT_STARTED, Status.IN_PROGRESS, Status.DONE):
+        column = list(
+            leaves.filter(status=status)
+            .select_related("owner")
+            .order_by(F("early_finish").asc(nulls_last=True), "id")[:per_column]
+        )
+        columns[str(status)] = column
+        cards.extend(column)
+    blocked = set(
+        Blocker.objects.filter(
+            work_package_id__in=[c.pk for c in cards], resolved_at__isnull=True
+        ).values_list("work_package_id", flat=True)
+    )
+    for card in cards:
+        card.is_blocked = card.pk in blocked
+    return {"columns": columns, "counts": counts}
+
+
+@dataclass(frozen=True)
+class GanttData:
+    """What the Gantt chart draws: package rows in position order, links, baseline dates."""
+
+    packages: list[tuple[Any, ...]]  # GANTT_FIELDS
+    links: list[tuple[int, int, str, int]]  # predecessor id, successor id, type, lag
+    planned: dict[int, tuple[datetime | None, datetime | None]]  # baseline start, finish
+
+
+GANTT_FIELDS = (
+    "id",
+    "wbs",
+    "name",
+    "parent_id",
+    "milestone",
+    "early_start",
+    "early_finish",
+    "total_float",
+    "critical",
+    "percent_complete",
+    "status",
+    "version",
+)
+
+
+def gantt_get(*, user: Any, project: Project, baseline: Baseline | None = None) -> GanttData:
+    """Return the chart's packages (narrow rows), links and baseline dates in two or three queries."""
+    work_check(user=user, project=project, action="view")
+    packages = list(
+        WorkPackage.objects.filter(project=project)
+        .order_by("position", "id")
+        .values_list(*GANTT_FIELDS)
+    )
+    planned: dict[int, tuple[datetime | None, datetime | None]] = {}
+    if baseline is not None:
+        planned = {
+            wp_id: (start, finish)
+            for wp_id, start, finish in BaselineEntry.objects.filter(
+                baseline=baseline, work_package__isnull=False
+            ).values_list("work_package_id", "start", "finish")
+        }
+    links = list(
+        Dependency.objects.filter(project=project)
+        .order_by("id")
+        .values_list("predecessor_id", "successor_id", "type", "lag")
+    )
+    return GanttData(packages=packages, links=links, planned=planned)
+
+
 def dependency_list(*, user: Any, project: Project) -> QuerySet[Dependency]:
     """Return a project's links with both packages."""
     work_check(user=user, project=project, action="view")
@@ -119,19 +393,25 @@ def calendar_get(*, user: Any, project: Project) -> ProjectCalendar:
 
 
 def baseline_list(*, user: Any, project: Project) -> QuerySet[Baseline]:
-    """Return a project's baselines, newest first."""
+    """Return a project's baselines, newest first, each with its `entry_count`."""
     work_check(user=user, project=project, action="view")
-    return Baseline.objects.filter(project=project).select_related("created_by")
-
-
-def baseline_get(*, user: Any, project: Project, baseline_id: int) -> Baseline:
-    """Return one baseline with its entries."""
-    baseline = (
-        baseline_list(user=user, project=project)
-        .prefetch_related(Prefetch("entries", queryset=BaselineEntry.objects.order_by("id")))
-        .filter(pk=baseline_id)
-        .first()
+    return (
+        Baseline.objects.filter(project=project)
+        .select_related("created_by")
+        .annotate(entry_count=Count("entries"))
     )
+
+
+def baseline_get(
+    *, user: Any, project: Project, baseline_id: int, with_entries: bool = False
+) -> Baseline:
+    """Return one baseline of `project` (with its entries prefetched when `with_entries`)."""
+    baselines = baseline_list(user=user, project=project)
+    if with_entries:
+        baselines = baselines.prefetch_related(
+            Prefetch("entries", queryset=BaselineEntry.objects.order_by("id"))
+        )
+    baseline = baselines.filter(pk=baseline_id).first()
     if baseline is None:
         raise NotFound(f"{project.key} has no baseline {baseline_id}.")
     return baseline
@@ -163,6 +443,13 @@ class PackageVariance:
     finish_variance: Variance
     duration_variance: int | None
 
+    @property
+    def differs(self) -> bool:
+        """Whether the package was added, removed, or moved or changed length."""
+        return self.status != "changed" or bool(
+            self.start_variance.minutes or self.finish_variance.minutes or self.duration_variance
+        )
+
 
 @dataclass(frozen=True)
 class BaselineComparison:
@@ -174,12 +461,24 @@ class BaselineComparison:
     finish_variance: Variance
     packages: list[PackageVariance]
 
+    @property
+    def changed(self) -> int:
+        """Return how many packages differ from the baseline."""
+        return sum(1 for row in self.packages if row.differs)
+
 
 def _variance(cal: WorkCalendar, zone: ZoneInfo, old: datetime | None, new: datetime | None):
     if old is None or new is None:
         return Variance(None, None)
     days = (new.astimezone(zone).date() - old.astimezone(zone).date()).days
     return Variance(cal.working_minutes_between(old, new), days)
+
+
+def _span(cal: WorkCalendar, wp: WorkPackage) -> int:
+    """Return a package's scheduled working minutes, measured as a baseline measures them."""
+    if wp.early_start is None or wp.early_finish is None:
+        return wp.duration
+    return cal.working_minutes_between(wp.early_start, wp.early_finish)
 
 
 def baseline_compare(*, user: Any, project: Project, baseline: Baseline) -> BaselineComparison:
@@ -202,6 +501,7 @@ def baseline_compare(*, user: Any, project: Project, baseline: Baseline) -> Base
         wp = current.get(entry.work_package_id) if entry.work_package_id else None
         if wp is not None:
             seen.add(wp.pk)
+        span = _span(cal, wp) if wp else None
         rows.append(
             PackageVariance(
                 work_package_id=wp.pk if wp else None,
@@ -213,10 +513,10 @@ def baseline_compare(*, user: Any, project: Project, baseline: Baseline) -> Base
                 baseline_duration=entry.duration,
                 start=wp.early_start if wp else None,
                 finish=wp.early_finish if wp else None,
-                duration=wp.duration if wp else None,
+                duration=span,
                 start_variance=_variance(cal, zone, entry.start, wp.early_start if wp else None),
                 finish_variance=_variance(cal, zone, entry.finish, wp.early_finish if wp else None),
-                duration_variance=wp.duration - entry.duration if wp else None,
+                duration_variance=span - entry.duration if span is not None else None,
             )
         )
     for wp in sorted(current.values(), key=lambda p: (p.position, p.pk)):
@@ -233,7 +533,7 @@ def baseline_compare(*, user: Any, project: Project, baseline: Baseline) -> Base
                 baseline_duration=None,
                 start=wp.early_start,
                 finish=wp.early_finish,
-                duration=wp.duration,
+                duration=_span(cal, wp),
                 start_variance=Variance(None, None),
                 finish_variance=Variance(None, None),
                 duration_variance=None,
@@ -272,19 +572,17 @@ def checkpoint_get(*, user: Any, project: Project, checkpoint_id: int) -> Checkp
 
 
 def checkpoint_action_get(
-    *, user: Any, project: Project, checkpoint_id: int, action_id: int
+    *, user: Any, project: Project, action_id: int, checkpoint_id: int | None = None
 ) -> CheckpointAction:
-    """Return one action of a checkpoint of `project`."""
+    """Return one action of a checkpoint of `project` (of checkpoint `checkpoint_id` if given)."""
     work_check(user=user, project=project, action="view")
-    action = (
-        CheckpointAction.objects.filter(
-            pk=action_id, checkpoint_id=checkpoint_id, checkpoint__project=project
-        )
-        .select_related("owner", "checkpoint")
-        .first()
-    )
+    actions = CheckpointAction.objects.filter(pk=action_id, checkpoint__project=project)
+    if checkpoint_id is not None:
+        actions = actions.filter(checkpoint_id=checkpoint_id)
+    action = actions.select_related("owner", "checkpoint").first()
     if action is None:
-        raise NotFound(f"{project.key} has no action {action_id} at checkpoint {checkpoint_id}.")
+        where = f" at checkpoint {checkpoint_id}" if checkpoint_id is not None else ""
+        raise NotFound(f"{project.key} has no action {action_id}{where}.")
     return action
 
 
@@ -315,6 +613,31 @@ def blocker_age(blocker: Blocker, *, now: datetime | None = None) -> timedelta:
     """Return how long a blocker has been (or was) open."""
     end = blocker.resolved_at or now or timezone.now()
     return end - blocker.raised_at
+
+
+def blocker_overview(
+    *, user: Any, project: Project, resolved: bool = False, resolved_limit: int = 20
+) -> list[Blocker]:
+    """Return the open blockers, oldest first (or the latest resolved ones, newest first).
+
+    Each has its `current_owner` (the owner of its escalation level, the package owner before
+    the first escalation) and its `age` (see `blocker_age`).
+    """
+    blockers = blocker_list(user=user, project=project, open_only=not resolved)
+    blockers = blockers.select_related("work_package__owner")
+    if resolved:
+        rows = list(
+            blockers.filter(resolved_at__isnull=False).order_by("-resolved_at")[:resolved_limit]
+        )
+    else:
+        rows = list(blockers.order_by("raised_at", "id"))
+    levels = {level.level: level for level in escalation_path(user=user, project=project)}
+    now = timezone.now()
+    for blocker in rows:
+        level = levels.get(blocker.level)
+        blocker.current_owner = level.owner if level else blocker.work_package.owner
+        blocker.age = blocker_age(blocker, now=now)
+    return rows
 
 
 def escalation_path(*, user: Any, project: Project) -> list[EscalationLevel]:
@@ -386,6 +709,51 @@ def plan_schedule(*, user: Any, project: Project) -> PlanSchedule:
 
 def _wbs_key(wbs: str) -> tuple[int, ...]:
     return tuple(int(part) for part in wbs.split(".") if part.isdigit())
+
+
+@dataclass
+class PlanSummary:
+    """The dashboard's view of the plan: finish against the planned go-live, critical path."""
+
+    packages: int
+    finish: datetime | None = None
+    go_live_variance_days: int | None = None
+    critical_path: list[WorkPackage] = field(default_factory=list)
+    path_length: int = 0
+    open_blockers: int = 0
+    error: str = ""
+
+
+def plan_summary(*, user: Any, project: Project, path_limit: int = 8) -> PlanSummary:
+    """Return the schedule's finish against the planned go-live, the critical path, blockers.
+
+    `critical_path` holds the first `path_limit` packages of the path, `path_length` all of them;
+    `error` says why a plan that cannot be scheduled has no finish.
+    """
+    work_check(user=user, project=project, action="view")
+    count = WorkPackage.objects.filter(project=project).count()
+    summary = PlanSummary(
+        packages=count,
+        open_blockers=Blocker.objects.filter(
+            work_package__project=project, resolved_at__isnull=True
+        ).count(),
+    )
+    if not count or not ProjectCalendar.objects.filter(project=project).exists():
+        return summary
+    try:
+        plan = plan_compute(project)
+    except ValidationError as exc:
+        summary.error = " ".join(exc.messages)
+        return summary
+    summary.finish = plan.finish()
+    path = [int(pk) for pk in plan.schedule.critical_path]
+    summary.critical_path = [plan.packages[pk] for pk in path if pk in plan.packages]
+    summary.path_length = len(summary.critical_path)
+    summary.critical_path = summary.critical_path[:path_limit]
+    if summary.finish and project.planned_go_live:
+        finish_day = timezone.localtime(summary.finish, ZoneInfo(project.time_zone)).date()
+        summary.go_live_variance_days = (finish_day - project.planned_go_live).days
+    return summary
 
 
 def critical_path(*, user: Any, project: Project) -> list[WorkPackage]:
@@ -475,6 +843,44 @@ def plan_forecast(
         milestones=milestones,
         criticality=criticality,
     )
+
+
+DASHBOARD_FORECAST_ITERATIONS = 500
+DASHBOARD_FORECAST_SEED = 1
+
+
+def plan_forecast_cached(
+    *,
+    user: Any,
+    project: Project,
+    iterations: int = DASHBOARD_FORECAST_ITERATIONS,
+    seed: int = DASHBOARD_FORECAST_SEED,
+) -> PlanForecast | None:
+    """Return `plan_forecast` for the plan as it is now, simulating only after it changed.
+
+    Every plan change writes an audit event, so the project's latest audit sequence number
+    identifies the plan's state: the result is cached under it (with the fixed seed the
+    forecast of one state is always the same). A plan that cannot be simulated gives None.
+    """
+    work_check(user=user, project=project, action="view")
+    seq = (
+        AuditEvent.objects.filter(project=project)
+        .order_by("-seq")
+        .values_list("seq", flat=True)
+        .first()
+    )
+    key = f"work:forecast:{project.pk}:{project.created_at.timestamp()}:{seq}:{iterations}:{seed}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached[0]
+    try:
+        result: PlanForecast | None = plan_forecast(
+            user=user, project=project, iterations=iterations, seed=seed
+        )
+    except ValidationError:
+        result = None
+    cache.set(key, (result,), timeout=24 * 3600)
+    return result
 
 
 @dataclass(frozen=True)

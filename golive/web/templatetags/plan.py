@@ -2,7 +2,7 @@
 
 from django import template
 
-from golive.web.plan_selectors import STANDARD_DAY, age_label, link_label, work_time
+from golive.web.plan_display import STANDARD_DAY, age_label, link_label, work_time
 
 register = template.Library()
 

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from golive.projects.tests.factories import ProjectFactory, UserFactory, team_for
-from golive.web.plan_selectors import work_time, work_time_parse
+from golive.web.plan_display import work_time, work_time_parse
 from golive.work.models import (
     Baseline,
     Blocker,

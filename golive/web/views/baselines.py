@@ -7,15 +7,10 @@ from django.urls import reverse
 
 from golive.projects.selectors import project_get_for_user
 from golive.web.errors import submit, web_view
+from golive.web.plan_display import day_minutes, work_permissions
 from golive.web.plan_forms import BaselineForm
-from golive.web.plan_selectors import (
-    baseline_compare,
-    baseline_list,
-    calendar_get,
-    day_minutes,
-    work_permissions,
-)
 from golive.web.shortcuts import project_page
+from golive.work.selectors import baseline_compare, baseline_get, baseline_list, calendar_get
 from golive.work.services import baseline_save
 
 ROWS_PER_PAGE = 100
@@ -44,10 +39,9 @@ def baselines(request, key):
     comparison = page = None
     show_all = request.GET.get("all") == "1"
     if compare_id.isdigit():
-        comparison = baseline_compare(
-            user=request.user, project=project, baseline_id=int(compare_id)
-        )
-        rows = comparison.rows if show_all else [r for r in comparison.rows if r.status != "same"]
+        baseline = baseline_get(user=request.user, project=project, baseline_id=int(compare_id))
+        comparison = baseline_compare(user=request.user, project=project, baseline=baseline)
+        rows = comparison.packages if show_all else [r for r in comparison.packages if r.differs]
         page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     return project_page(
         request,

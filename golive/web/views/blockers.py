@@ -8,21 +8,21 @@ from django.views.decorators.http import require_POST
 from golive.projects.selectors import membership_list, project_get_for_user
 from golive.web.errors import web_view
 from golive.web.inplace import submit_in_place
+from golive.web.plan_display import work_permissions
 from golive.web.plan_forms import (
     EXTRA_LEVELS,
     BlockerRaiseForm,
     BlockerResolveForm,
     EscalationPathForm,
 )
-from golive.web.plan_selectors import (
-    blocker_get,
-    blocker_list,
-    escalation_path,
-    package_by_wbs,
-    work_permissions,
-)
 from golive.web.shortcuts import is_htmx, project_page
 from golive.work.access import work_check
+from golive.work.selectors import (
+    blocker_get,
+    blocker_overview,
+    escalation_path,
+    work_package_get_by_wbs,
+)
 from golive.work.services import blocker_raise, blocker_resolve, escalation_path_set
 
 TEMPLATE = "web/plan_blockers.html"
@@ -42,8 +42,8 @@ def _page(request, project, *, status=200, raise_form=None, esc_form=None, **ext
     members = [m.user for m in membership_list(user=request.user, project=project)]
     levels = escalation_path(user=request.user, project=project)
     context = {
-        "blockers": blocker_list(user=request.user, project=project),
-        "resolved": blocker_list(user=request.user, project=project, resolved=True),
+        "blockers": blocker_overview(user=request.user, project=project),
+        "resolved": blocker_overview(user=request.user, project=project, resolved=True),
         "levels": levels,
         "raise_form": raise_form
         or BlockerRaiseForm(initial={"package": request.GET.get("wbs", "")}),
@@ -66,7 +66,7 @@ def blockers(request, key):
 
     def write(data):
         work_check(user=request.user, project=project, action="raise_blocker")
-        package = package_by_wbs(
+        package = work_package_get_by_wbs(
             user=request.user, project=project, wbs=data["package"], field_name="package"
         )
         return blocker_raise(actor=request.user, package=package, reason=data["reason"])

@@ -10,12 +10,14 @@ from django.views.decorators.http import require_POST
 from golive.projects.selectors import membership_list, project_get_for_user
 from golive.web.errors import Submission, web_view
 from golive.web.inplace import submit_in_place
+from golive.web.plan_display import work_permissions
 from golive.web.plan_forms import CheckpointForm
-from golive.web.plan_selectors import checkpoint_action_get, checkpoint_list, work_permissions
 from golive.web.shortcuts import is_htmx, project_page
+from golive.work.selectors import checkpoint_action_get, checkpoint_list
 from golive.work.services import checkpoint_action_done, checkpoint_record
 
 TEMPLATE = "web/plan_checkpoints.html"
+CHECKPOINTS_SHOWN = 50
 
 
 def _members(request, project):
@@ -41,7 +43,7 @@ def checkpoints(request, key):
         project,
         TEMPLATE,
         {
-            "checkpoints": checkpoint_list(user=request.user, project=project),
+            "checkpoints": checkpoint_list(user=request.user, project=project)[:CHECKPOINTS_SHOWN],
             "form": form,
             "work": work_permissions(user=request.user, project=project),
         },

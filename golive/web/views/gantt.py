@@ -21,7 +21,13 @@ from golive.projects.selectors import project_get_for_user
 from golive.web.errors import error_messages, web_view
 from golive.web.shortcuts import project_page
 from golive.work.access import work_check
-from golive.work.models import Baseline, BaselineEntry, Dependency, Status, WorkPackage
+from golive.work.models import Baseline, Status, WorkPackage
+from golive.work.selectors import (
+    baseline_get,
+    baseline_list,
+    gantt_get,
+    work_package_movable_get,
+)
 from golive.work.services import work_package_update
 
 TEMPLATE = "web/plan_gantt.html"
@@ -57,48 +63,21 @@ def _wall_ms(value: datetime | None, zone: ZoneInfo) -> int | None:
     return (local - EPOCH) // _MS
 
 
-def _baseline(project: Project, baseline_id: str | None) -> Baseline | None:
+def _baseline(request: HttpRequest, project: Project, baseline_id: str | None) -> Baseline | None:
     if not baseline_id:
         return None
     try:
         pk = int(baseline_id)
     except ValueError:
         raise Http404("No such baseline.") from None
-    baseline = Baseline.objects.filter(project=project, pk=pk).first()
-    if baseline is None:
-        raise Http404(f"{project.key} has no baseline {baseline_id}.")
-    return baseline
+    return baseline_get(user=request.user, project=project, baseline_id=pk)
 
 
-def gantt_data(project: Project, baseline: Baseline | None = None) -> dict[str, Any]:
-    """Return the chart's rows in WBS order, its links and today, in two or three queries."""
+def gantt_data(user: Any, project: Project, baseline: Baseline | None = None) -> dict[str, Any]:
+    """Return the chart's rows in WBS order, its links and today (see `gantt_get`)."""
     zone = ZoneInfo(project.time_zone)
-    packages = list(
-        WorkPackage.objects.filter(project=project)
-        .order_by("position", "id")
-        .values_list(
-            "id",
-            "wbs",
-            "name",
-            "parent_id",
-            "milestone",
-            "early_start",
-            "early_finish",
-            "total_float",
-            "critical",
-            "percent_complete",
-            "status",
-            "version",
-        )
-    )
-    planned: dict[int, tuple[datetime | None, datetime | None]] = {}
-    if baseline is not None:
-        planned = {
-            wp_id: (start, finish)
-            for wp_id, start, finish in BaselineEntry.objects.filter(
-                baseline=baseline, work_package__isnull=False
-            ).values_list("work_package_id", "start", "finish")
-        }
+    data = gantt_get(user=user, project=project, baseline=baseline)
+    packages, planned = data.packages, data.planned
     children: dict[int | None, list[tuple[Any, ...]]] = {}
     for row in packages:
         children.setdefault(row[3], []).append(row)
@@ -137,9 +116,7 @@ def gantt_data(project: Project, baseline: Baseline | None = None) -> dict[str, 
         stack.extend((kid, level + 1, index[pk]) for kid in reversed(kids))
     links = [
         [index[pred], index[succ], LINK_TYPES.get(kind, 0), lag]
-        for pred, succ, kind, lag in Dependency.objects.filter(project=project)
-        .order_by("id")
-        .values_list("predecessor_id", "successor_id", "type", "lag")
+        for pred, succ, kind, lag in data.links
         if pred in index and succ in index
     ]
     return {
@@ -165,7 +142,7 @@ def plan_gantt(request: HttpRequest, key: str):
     """Show the Gantt chart's shell; gantt.js loads the rows from `plan_gantt_data`."""
     project = project_get_for_user(user=request.user, key=key)
     role = work_check(user=request.user, project=project, action="view")
-    baselines = list(Baseline.objects.filter(project=project).values_list("id", "name"))
+    baselines = [(b.pk, b.name) for b in baseline_list(user=request.user, project=project)]
     return project_page(
         request,
         project,
@@ -186,8 +163,10 @@ def plan_gantt_data(request: HttpRequest, key: str) -> JsonResponse:
     """Return the chart's data as compact JSON (rows of ROW_FIELDS, links as index pairs)."""
     project = project_get_for_user(user=request.user, key=key)
     work_check(user=request.user, project=project, action="view")
-    baseline = _baseline(project, request.GET.get("baseline"))
-    return JsonResponse(gantt_data(project, baseline), json_dumps_params={"separators": (",", ":")})
+    baseline = _baseline(request, project, request.GET.get("baseline"))
+    return JsonResponse(
+        gantt_data(request.user, project, baseline), json_dumps_params={"separators": (",", ":")}
+    )
 
 
 def _refusal(status: int, exc: Exception) -> JsonResponse:
@@ -205,7 +184,7 @@ def plan_gantt_move(request: HttpRequest, key: str) -> JsonResponse:
     project = project_get_for_user(user=request.user, key=key)
     try:
         work_check(user=request.user, project=project, action="edit")
-        package = _movable(project, request.POST.get("id", ""))
+        package = _movable(request, project, request.POST.get("id", ""))
         version = int(request.POST.get("version", ""))
         day = date.fromisoformat(request.POST.get("start", ""))
     except PermissionDenied as exc:
@@ -229,26 +208,16 @@ def plan_gantt_move(request: HttpRequest, key: str) -> JsonResponse:
         return _refusal(409, exc)
     except ValidationError as exc:
         return _refusal(422, exc)
-    data = gantt_data(project, _baseline(project, request.POST.get("baseline")))
+    baseline = _baseline(request, project, request.POST.get("baseline"))
+    data = gantt_data(request.user, project, baseline)
     data["moved"] = package.pk
     return JsonResponse(data, json_dumps_params={"separators": (",", ":")})
 
 
-def _movable(project: Project, package_id: str) -> WorkPackage:
-    """Return the package a drag may reschedule: a leaf that has not started yet."""
+def _movable(request: HttpRequest, project: Project, package_id: str) -> WorkPackage:
+    """Return the package a drag may reschedule (see `work_package_movable_get`)."""
     try:
         pk = int(package_id)
     except ValueError:
         raise Http404("No such work package.") from None
-    package = WorkPackage.objects.filter(project=project, pk=pk).first()
-    if package is None:
-        raise Http404(f"{project.key} has no work package {package_id}.")
-    if WorkPackage.objects.filter(parent_id=package.pk).exists():
-        raise ValidationError(
-            f"{package.wbs} {package.name} is a summary; its dates follow its sub-packages."
-        )
-    if package.status != Status.NOT_STARTED:
-        raise ValidationError(
-            f"{package.wbs} {package.name} has started; its start is what happened."
-        )
-    return package
+    return work_package_movable_get(user=request.user, project=project, package_id=pk)

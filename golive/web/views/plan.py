@@ -17,23 +17,21 @@ from golive.projects.selectors import membership_list, project_get_for_user
 from golive.web.errors import web_view
 from golive.web.forms import VersionForm
 from golive.web.inplace import submit_in_place
+from golive.web.plan_display import day_minutes, summary_spans, work_permissions
 from golive.web.plan_forms import DependencyAddForm, PackageAddForm, PackageEditForm
-from golive.web.plan_selectors import (
-    SORTS,
-    PackageFilter,
-    calendar_get,
-    day_minutes,
-    dependency_get,
-    package_by_wbs,
-    package_get,
-    package_page,
-    summary_spans,
-    work_permissions,
-)
 from golive.web.shortcuts import is_htmx, project_page
 from golive.work.access import work_check
 from golive.work.models import Status
 from golive.work.planning import calendar_build
+from golive.work.selectors import (
+    PACKAGE_SORTS,
+    PackageFilter,
+    calendar_get,
+    dependency_get,
+    work_package_get_by_wbs,
+    work_package_page,
+    work_package_row_get,
+)
 from golive.work.services import (
     dependency_create,
     dependency_delete,
@@ -60,7 +58,7 @@ def _filter_from(params) -> PackageFilter:
         owner=params.get("owner", "").strip(),
         critical=params.get("critical") in ("1", "on", "true"),
         q=params.get("q", "").strip()[:100],
-        sort=sort if sort in SORTS else "wbs",
+        sort=sort if sort in PACKAGE_SORTS else "wbs",
         collapsed=collapsed,
     )
 
@@ -90,7 +88,9 @@ def _plan_context(request, project, **extra):
 
 def _rows_context(request, project, flt: PackageFilter, offset: int, edit: int | None = None):
     context = _plan_context(request, project)
-    page = package_page(user=request.user, project=project, flt=flt, offset=offset, limit=PAGE_SIZE)
+    page = work_package_page(
+        user=request.user, project=project, flt=flt, offset=offset, limit=PAGE_SIZE
+    )
     calendar = context["calendar"]
     if any(wp.is_summary for wp in page.rows):
         cal = calendar_build(calendar) if calendar.pk else None
@@ -175,7 +175,7 @@ def _package_add(request, project):
         work_check(user=request.user, project=project, action="edit")
         parent = None
         if data["parent"]:
-            parent = package_by_wbs(
+            parent = work_package_get_by_wbs(
                 user=request.user, project=project, wbs=data["parent"], field_name="parent"
             )
         fields = {"milestone": data["milestone"], "parent": parent}
@@ -228,7 +228,7 @@ def _row_response(request, project, wp, *, edit=False, form=None, errors=(), sta
 def plan_package(request, key, package_id):
     """GET a row (`?edit=1` for its edit form); POST saves the edit and answers the row."""
     project = project_get_for_user(user=request.user, key=key)
-    wp = package_get(user=request.user, project=project, package_id=package_id)
+    wp = work_package_row_get(user=request.user, project=project, package_id=package_id)
     if request.method != "POST":
         if not is_htmx(request):
             query = "edit=" + str(wp.pk) if request.GET.get("edit") else ""
@@ -254,13 +254,13 @@ def plan_package(request, key, package_id):
             messages.error(request, f"{wp.wbs} {wp.name}: {message}")
         return redirect(f"{reverse('web:plan', args=[project.key])}#wp-{wp.pk}")
     if done.ok:
-        fresh = package_get(user=request.user, project=project, package_id=wp.pk)
+        fresh = work_package_row_get(user=request.user, project=project, package_id=wp.pk)
         return trigger_client_event(_row_response(request, project, fresh), PLAN_CHANGED)
     if status == 403:
         return _row_response(request, project, wp, errors=errors, status=403)
     if status == 409:
         # Show the current values: the edit is redone on top of what someone else saved.
-        fresh = package_get(user=request.user, project=project, package_id=wp.pk)
+        fresh = work_package_row_get(user=request.user, project=project, package_id=wp.pk)
         return _row_response(request, project, fresh, edit=True, errors=errors, status=409)
     return _row_response(request, project, wp, edit=True, form=form, errors=errors, status=422)
 
@@ -270,7 +270,7 @@ def plan_package(request, key, package_id):
 def plan_package_delete(request, key, package_id):
     """Delete a package with its sub-packages (managers); the table reloads."""
     project = project_get_for_user(user=request.user, key=key)
-    wp = package_get(user=request.user, project=project, package_id=package_id)
+    wp = work_package_row_get(user=request.user, project=project, package_id=package_id)
     done, errors, status = submit_in_place(
         request,
         VersionForm(request.POST),
@@ -285,7 +285,7 @@ def plan_package_delete(request, key, package_id):
     if done.ok:
         response = project_page(request, project, f"{TEMPLATE}#_deleted", {"wp": wp})
         return trigger_client_event(response, PLAN_CHANGED)
-    fresh = package_get(user=request.user, project=project, package_id=wp.pk)
+    fresh = work_package_row_get(user=request.user, project=project, package_id=wp.pk)
     return _row_response(request, project, fresh, errors=errors, status=status)
 
 
@@ -294,13 +294,13 @@ def plan_package_delete(request, key, package_id):
 def plan_dependency_add(request, key, package_id):
     """Add a predecessor to a package; the row stays open for more links."""
     project = project_get_for_user(user=request.user, key=key)
-    wp = package_get(user=request.user, project=project, package_id=package_id)
+    wp = work_package_row_get(user=request.user, project=project, package_id=package_id)
     per_day = _plan_context(request, project)["per_day"]
     form = DependencyAddForm(request.POST, per_day=per_day, auto_id=f"dep{wp.pk}_%s")
 
     def write(data):
         work_check(user=request.user, project=project, action="edit")
-        predecessor = package_by_wbs(
+        predecessor = work_package_get_by_wbs(
             user=request.user, project=project, wbs=data["predecessor"], field_name="predecessor"
         )
         return dependency_create(
@@ -321,7 +321,7 @@ def plan_dependency_add(request, key, package_id):
         for message in errors:
             messages.error(request, f"{wp.wbs} {wp.name}: {message}")
         return redirect(f"{reverse('web:plan', args=[project.key])}?edit={wp.pk}#wp-{wp.pk}")
-    fresh = package_get(user=request.user, project=project, package_id=wp.pk)
+    fresh = work_package_row_get(user=request.user, project=project, package_id=wp.pk)
     response = _row_response(request, project, fresh, edit=True, errors=errors, status=status)
     if done.ok:
         return trigger_client_event(response, PLAN_CHANGED)
@@ -333,7 +333,7 @@ def plan_dependency_add(request, key, package_id):
 def plan_dependency_delete(request, key, link_id):
     """Remove a link; htmx gets the successor's row back (open for editing)."""
     project = project_get_for_user(user=request.user, key=key)
-    link = dependency_get(user=request.user, project=project, link_id=link_id)
+    link = dependency_get(user=request.user, project=project, dependency_id=link_id)
     successor_id = link.successor_id
     _done, errors, status = submit_in_place(
         request,
@@ -348,7 +348,7 @@ def plan_dependency_delete(request, key, link_id):
         return redirect(
             f"{reverse('web:plan', args=[project.key])}?edit={successor_id}#wp-{successor_id}"
         )
-    fresh = package_get(user=request.user, project=project, package_id=successor_id)
+    fresh = work_package_row_get(user=request.user, project=project, package_id=successor_id)
     response = _row_response(request, project, fresh, edit=True, errors=errors, status=status)
     if status == 200:
         return trigger_client_event(response, PLAN_CHANGED)

@@ -5,10 +5,11 @@ from django.shortcuts import redirect
 
 from golive.projects.selectors import project_get_for_user
 from golive.web.errors import submit, web_view
+from golive.web.plan_display import calendar_exceptions, day_minutes
 from golive.web.plan_forms import CalendarForm
-from golive.web.plan_selectors import calendar_exceptions, calendar_get, day_minutes
 from golive.web.shortcuts import project_page
 from golive.work.access import work_check
+from golive.work.selectors import calendar_get
 from golive.work.services import calendar_update
 
 

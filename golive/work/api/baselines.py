@@ -98,7 +98,9 @@ def _variance_out(v: Variance) -> VarianceOut:
 
 def _baseline(request: HttpRequest, key: str, baseline_id: int) -> Baseline:
     project = project_for(request, key)
-    return baseline_get(user=request.user, project=project, baseline_id=baseline_id)
+    return baseline_get(
+        user=request.user, project=project, baseline_id=baseline_id, with_entries=True
+    )
 
 
 @router.get(PROJECT + "/baselines", response=list[BaselineOut], summary="List baselines")
