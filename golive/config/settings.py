@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "golive.gates",
     "golive.readiness",
     "golive.work",
+    "golive.quality",
     "golive.web",
     "golive.server",
 ]

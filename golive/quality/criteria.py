@@ -1,0 +1,1 @@
+"""Criterion types over tests, defects and sign-offs."""

@@ -1,0 +1,1 @@
+"""Reads of quality records, each with the access check (one module per area)."""
