@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Prefetch, Q, QuerySet
@@ -1000,3 +1001,87 @@ def _burn(
     span = np.maximum(np.where(started, finish, 0.0) - safe_start, 1.0)
     share = np.where(started, np.clip((at - safe_start) / span, 0.0, 1.0), 0.0)
     return float((total - (total - left) * share).sum())
+
+
+# Reads for gate criteria. A criterion is evaluated for a project, not for a person: whoever asks
+# for the evaluation has been authorized to see the gate (gate_evaluate's contract), so these
+# read without an access check of their own.
+
+
+class _CriterionReader(AnonymousUser):
+    """The gate evaluation reading the plan: it sees what a project manager sees."""
+
+    username = "gate-evaluation"
+    is_active = True
+    is_superuser = True
+
+    @property
+    def is_authenticated(self) -> bool:  # type: ignore[override]
+        return True
+
+
+def milestone_candidates(*, project: Project, text: str) -> list[WorkPackage]:
+    """Return the packages `text` names: the one with that WBS code, else those with that name.
+
+    No access check: for gate criteria, whose caller has checked access.
+    """
+    code = (text or "").strip()
+    if not code:
+        return []
+    packages = WorkPackage.objects.filter(project=project).order_by("position", "id")
+    by_wbs = list(packages.filter(wbs=code)[:1])
+    return by_wbs or list(packages.filter(name__iexact=code))
+
+
+def milestone_forecast(
+    *, project: Project, milestone: WorkPackage, iterations: int, seed: int | None
+) -> DatePercentiles | None:
+    """Return the forecast finish percentiles of `milestone`, or None when it is not forecast.
+
+    The forecast is `plan_forecast` (cached per plan state when seeded, as the dashboard's is).
+    A milestone is dated where its predecessors finish (Friday 17:00, not Monday 08:00), as the
+    schedule dates it. A plan that cannot be simulated raises the forecast's ValidationError.
+    No access check: for gate criteria, whose caller has checked access.
+    """
+    reader = _CriterionReader()
+    result = None
+    if seed is not None:
+        result = plan_forecast_cached(
+            user=reader, project=project, iterations=iterations, seed=seed
+        )
+    if result is None:  # not seeded, or the plan cannot be simulated: let it say why
+        result = plan_forecast(user=reader, project=project, iterations=iterations, seed=seed)
+    found = next((p for wp, p in result.milestones if wp.pk == milestone.pk), None)
+    if found is None:
+        return None
+    cal = calendar_build(ProjectCalendar.objects.select_related("project").get(project=project))
+
+    def at_end(instant: datetime) -> datetime:
+        offset = cal.offset_of(instant)
+        return cal.instant_at(offset, end=True) if offset > 0 else instant
+
+    return DatePercentiles(at_end(found.p50), at_end(found.p80), at_end(found.p95))
+
+
+def open_blockers_oldest_first(*, project: Project, now: datetime | None = None) -> list[Blocker]:
+    """Return a project's open blockers, oldest first, each with its package and `age`.
+
+    No access check: for gate criteria, whose caller has checked access.
+    """
+    now = now or timezone.now()
+    blockers = list(
+        Blocker.objects.filter(work_package__project=project, resolved_at__isnull=True)
+        .select_related("work_package")
+        .order_by("raised_at", "id")
+    )
+    for blocker in blockers:
+        blocker.age = blocker_age(blocker, now=now)
+    return blockers
+
+
+def baselines_newest_first(*, project: Project) -> list[Baseline]:
+    """Return a project's baselines, newest first (without their entries).
+
+    No access check: for gate criteria, whose caller has checked access.
+    """
+    return list(Baseline.objects.filter(project=project).order_by("-created_at", "-id"))

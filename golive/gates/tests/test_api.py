@@ -183,10 +183,16 @@ def _vote(user, decision_id: int, approve: bool = True, comment: str = ""):
 @pytest.mark.django_db
 class CriterionTypesTests:
     def test_lists_registered_types_with_parameter_schema(self):
-        """Both registered criterion types are listed with their JSON parameter schema."""
+        """The registered criterion types are listed with their JSON parameter schema."""
         body = ApiClient(UserFactory()).get("/criterion-types").json()
         types = {t["key"]: t for t in body}
-        assert set(types) == {"projects.success_criteria_defined", "readiness.checklist_complete"}
+        assert set(types) >= {
+            "projects.success_criteria_defined",
+            "readiness.checklist_complete",
+            "work.baseline_saved",
+            "work.milestone_forecast",
+            "work.no_old_blockers",
+        }
         schema = types["projects.success_criteria_defined"]["params_schema"]
         assert "minimum" in schema["properties"]
 
