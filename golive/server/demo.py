@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from golive.accounts.models import User
-from golive.gates.services import gate_update
+from golive.gates.services import criterion_add, gate_create, gate_update
 from golive.projects.models import Project, Role
 from golive.projects.services import membership_set, project_create, success_criterion_create
 from golive.readiness.models import ItemStatus
@@ -145,6 +145,7 @@ def demo_build() -> tuple[Project, bool]:
     gate = project.gates.get(name="readiness")
     gate_update(actor=maria, gate=gate, approvers=[users["sam"], users["quinn"]], quorum=2)
     _plan(project, users, start=today - timedelta(days=7))
+    _execution_review(project, users)
     return project, True
 
 
@@ -306,4 +307,43 @@ def _plan(project: Project, users: dict[str, User], *, start) -> None:
                 "due_date": start + timedelta(days=3),
             }
         ],
+    )
+
+
+def _execution_review(project: Project, users: dict[str, User]) -> None:
+    """Add a gate over the plan: the pilot go-live on time at P80, no old blockers, a baseline."""
+    maria = users["maria"]
+    gate = gate_create(
+        actor=maria,
+        project=project,
+        name="execution-review",
+        title="Execution review",
+        description="The plan holds: the pilot can go live on the planned date.",
+        approvers=[users["sam"]],
+    )
+    pilot = WorkPackage.objects.get(project=project, name="Go-live: Hamburg pilot")
+    assert project.planned_go_live is not None
+    criterion_add(
+        actor=maria,
+        gate=gate,
+        key="pilot-on-time",
+        type_key="work.milestone_forecast",
+        label="Pilot go-live forecast by the planned go-live (P80)",
+        params={"milestone": pilot.wbs, "date": project.planned_go_live.isoformat()},
+    )
+    criterion_add(
+        actor=maria,
+        gate=gate,
+        key="no-old-blockers",
+        type_key="work.no_old_blockers",
+        label="No blocker open longer than 3 days",
+        params={"days": 3},
+    )
+    criterion_add(
+        actor=maria,
+        gate=gate,
+        key="baseline",
+        type_key="work.baseline_saved",
+        label="Approved plan baselined",
+        params={"name": "Approved plan"},
     )

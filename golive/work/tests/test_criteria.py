@@ -13,6 +13,7 @@ from django.utils import timezone
 from golive.gates.models import Criterion
 from golive.gates.registry import criterion_type_get, params_validate
 from golive.gates.services import criterion_add, gate_create, gate_evaluate
+from golive.projects.models import Project
 from golive.projects.tests.factories import ProjectFactory, team_for
 from golive.work.models import Blocker, WorkPackage
 from golive.work.services import (
@@ -360,3 +361,21 @@ class PlanGateTests:
         }
         assert rows["baseline"]["detail"] == "No baseline saved yet."
         assert rows["on-time"]["evidence"][1]["url"].endswith(f"/p/{project.key}/plan/gantt/")
+
+
+@pytest.mark.django_db
+class DemoGateTests:
+    def test_demo_has_an_execution_review_over_the_plan(self):
+        """`golive demo` gives ERP an execution review gate with the three plan criteria."""
+        call_command("demo", "--no-serve", stdout=StringIO())
+        call_command("demo", "--no-serve", stdout=StringIO())
+        gate = Project.objects.get(key="ERP").gates.get(name="execution-review")
+        evaluation = gate_evaluate(gate=gate)
+        assert [c.type for c in evaluation.criteria] == [
+            "work.milestone_forecast",
+            "work.no_old_blockers",
+            "work.baseline_saved",
+        ]
+        forecast, blockers, baseline = evaluation.criteria
+        assert forecast.detail.startswith("6.2 Go-live: Hamburg pilot: P80 ")
+        assert blockers.passed and baseline.passed
