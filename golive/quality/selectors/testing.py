@@ -154,9 +154,17 @@ def test_case_get(
     return case
 
 
-def test_case_history(*, user: Any, case: TestCase, limit: int | None = None) -> list[TestResult]:
-    """Return the case's results, newest first, each with its run."""
-    quality_check(user=user, project=case.project, action="view")
+def _same_project(obj: Any, project: Project | None, what: str) -> None:
+    if project is not None and obj.project_id != project.pk:
+        raise NotFound(f"{project.key} has no {what} {obj.pk}.")
+
+
+def test_case_results(
+    *, user: Any, case: TestCase, project: Project | None = None, limit: int | None = None
+) -> list[TestResult]:
+    """Return the case's results across runs, newest first, each with its run."""
+    _same_project(case, project, "test case")
+    quality_check(user=user, project=project or case.project, action="view")
     results = (
         TestResult.objects.filter(case=case)
         .select_related("run", "executed_by")
@@ -208,17 +216,35 @@ def test_run_get(
 # --- results -------------------------------------------------------------------------------
 
 
+def test_cases_to_execute(*, user: Any, project: Project, run: TestRun) -> QuerySet[TestCase]:
+    """Return the manual cases still without a result in `run`, by key.
+
+    The cases of the run's plan, or every manual case of the project when the run has none.
+    """
+    _same_project(run, project, "test run")
+    quality_check(user=user, project=project, action="view")
+    cases = TestCase.objects.filter(project=project, automated=False).exclude(results__run=run)
+    if run.plan_id is not None:
+        cases = cases.filter(plan_id=run.plan_id)
+    return cases.select_related("plan").order_by("key", "id")
+
+
 def test_result_list(
     *,
     user: Any,
     run: TestRun,
+    project: Project | None = None,
     outcome: str | None = None,
     type: str | None = None,
     flaky: bool | None = None,
     q: str | None = None,
 ) -> QuerySet[TestResult]:
-    """Return a run's results by case key, filtered by outcome, case type, flaky or text."""
-    quality_check(user=user, project=run.project, action="view")
+    """Return a run's results by case key, filtered by outcome, case type, flaky or text.
+
+    With `project`, refuse a run of another project as not found.
+    """
+    _same_project(run, project, "test run")
+    quality_check(user=user, project=project or run.project, action="view")
     results = TestResult.objects.filter(run=run).select_related("case", "executed_by")
     if _choice(outcome, Outcome.values, "outcome"):
         results = results.filter(outcome=outcome)
@@ -312,11 +338,17 @@ def run_summaries(*, runs: Iterable[TestRun | int], by_type: bool = False) -> di
     return {key: _summary(value, flaky[key]) for key, value in counts.items()}
 
 
-def run_summary(run: TestRun, *, type: str | None = None) -> RunSummary:
+def run_summary(
+    run: TestRun, *, type: str | None = None, user: Any = None, project: Project | None = None
+) -> RunSummary:
     """Count a run's results per outcome, of the cases of `type` if given; give the pass rate.
 
-    The caller has checked access to the run's project.
+    With `user`, check that they may view the run's project (and that the run belongs to
+    `project`, if given); without, the caller has checked access.
     """
+    _same_project(run, project, "test run")
+    if user is not None:
+        quality_check(user=user, project=project or run.project, action="view")
     results = TestResult.objects.filter(run=run)
     if type:
         results = results.filter(case__type=type)

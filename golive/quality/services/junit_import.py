@@ -27,7 +27,10 @@ TITLE_LENGTH = TestCase._meta.get_field("title").max_length or 300
 
 @dataclasses.dataclass(frozen=True)
 class ImportSummary:
-    """What an import stored: the run, its results counted by outcome, and the new cases."""
+    """What an import stored: the run, its results counted by outcome, and the new cases.
+
+    The counts are of the results stored: a case reported twice counts once (`duplicates`).
+    """
 
     run: TestRun
     tests: int
@@ -39,6 +42,8 @@ class ImportSummary:
     created_cases: int
     files: tuple[str, ...] = ()
     replaced: int = 0
+    duplicates: int = 0
+    """Cases reported more than once (across or within files): only the last result is kept."""
     created_run: bool = False
 
     def as_dict(self) -> dict[str, Any]:
@@ -53,6 +58,7 @@ class ImportSummary:
             "flaky": self.flaky,
             "created_cases": self.created_cases,
             "replaced": self.replaced,
+            "duplicates": self.duplicates,
             "created_run": self.created_run,
             "files": list(self.files),
         }
@@ -204,7 +210,9 @@ def junit_import(
         )
     reports = junit_reports_read(sources)
     latest: dict[str, Case] = {}
+    reported = 0
     for _name, cases in reports:
+        reported += len(cases)
         for case in cases:
             key = _key(case.key)
             latest.pop(key, None)  # re-insert: the last report of a case decides its place
@@ -288,6 +296,7 @@ def junit_import(
             created_cases=len(new_keys),
             files=tuple(file for file, _cases in reports),
             replaced=replaced,
+            duplicates=reported - len(latest),
             created_run=created_run,
         )
         audit_record(
