@@ -3,7 +3,21 @@
 from django.urls import path
 
 from golive.web import views
-from golive.web.views import baselines, blockers, board, checkpoints, gantt, plan, plan_calendar
+from golive.web.views import (
+    baselines,
+    blockers,
+    board,
+    checkpoints,
+    gantt,
+    plan,
+    plan_calendar,
+    quality,
+    quality_defects,
+    quality_plans,
+    quality_requirements,
+    quality_runs,
+    quality_signoffs,
+)
 
 app_name = "web"
 
@@ -76,4 +90,55 @@ urlpatterns = [
         name="checkpoint_action",
     ),
     path("p/<str:key>/baselines/", baselines.baselines, name="baselines"),
+    path("p/<str:key>/quality/", quality.quality, name="quality"),
+    path(
+        "p/<str:key>/quality/requirements/",
+        quality_requirements.quality_requirements,
+        name="quality_requirements",
+    ),
+    path(
+        "p/<str:key>/quality/requirements/<int:requirement_id>/",
+        quality_requirements.quality_requirement,
+        name="quality_requirement",
+    ),
+    path("p/<str:key>/quality/plans/", quality_plans.quality_plans, name="quality_plans"),
+    path(
+        "p/<str:key>/quality/plans/<int:plan_id>/",
+        quality_plans.quality_plan,
+        name="quality_plan",
+    ),
+    path(
+        "p/<str:key>/quality/cases/<int:case_id>/", quality_plans.quality_case, name="quality_case"
+    ),
+    path("p/<str:key>/quality/runs/", quality_runs.quality_runs, name="quality_runs"),
+    path("p/<str:key>/quality/runs/<int:run_id>/", quality_runs.quality_run, name="quality_run"),
+    path(
+        "p/<str:key>/quality/runs/<int:run_id>/execute/<int:case_id>/",
+        quality_runs.quality_execute,
+        name="quality_execute",
+    ),
+    path("p/<str:key>/quality/defects/", quality_defects.quality_defects, name="quality_defects"),
+    path(
+        "p/<str:key>/quality/defects/<int:number>/",
+        quality_defects.quality_defect,
+        name="quality_defect",
+    ),
+    path(
+        "p/<str:key>/quality/signoffs/", quality_signoffs.quality_signoffs, name="quality_signoffs"
+    ),
+    path(
+        "p/<str:key>/quality/signoffs/<int:signoff_id>/",
+        quality_signoffs.quality_signoff,
+        name="quality_signoff",
+    ),
+    path(
+        "p/<str:key>/quality/traceability/",
+        quality.quality_traceability,
+        name="quality_traceability",
+    ),
+    path(
+        "p/<str:key>/quality/traceability.csv",
+        quality.quality_traceability_csv,
+        name="quality_traceability_csv",
+    ),
 ]
