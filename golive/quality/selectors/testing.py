@@ -21,6 +21,7 @@ from golive.quality.models import (
     TestRun,
     TestType,
 )
+from golive.quality.services.testing import not_a_test
 
 FAILING = (Outcome.FAILED, Outcome.ERROR)
 
@@ -78,6 +79,7 @@ def requirement_get(
 # --- test plans ----------------------------------------------------------------------------
 
 
+@not_a_test
 def test_plan_list(*, user: Any, project: Project, q: str | None = None) -> QuerySet[TestPlan]:
     """Return the project's test plans by name, with their owners and case counts."""
     quality_check(user=user, project=project, action="view")
@@ -91,6 +93,7 @@ def test_plan_list(*, user: Any, project: Project, q: str | None = None) -> Quer
     return plans.order_by("name", "id")
 
 
+@not_a_test
 def test_plan_get(
     *, user: Any, project: Project, plan_id: int | None = None, name: str | None = None
 ) -> TestPlan:
@@ -109,6 +112,7 @@ def test_plan_get(
 # --- test cases ----------------------------------------------------------------------------
 
 
+@not_a_test
 def test_case_list(
     *,
     user: Any,
@@ -139,6 +143,7 @@ def test_case_list(
     return cases.order_by("key", "id")
 
 
+@not_a_test
 def test_case_get(
     *, user: Any, project: Project, case_id: int | None = None, key: str | None = None
 ) -> TestCase:
@@ -159,6 +164,7 @@ def _same_project(obj: Any, project: Project | None, what: str) -> None:
         raise NotFound(f"{project.key} has no {what} {obj.pk}.")
 
 
+@not_a_test
 def test_case_results(
     *, user: Any, case: TestCase, project: Project | None = None, limit: int | None = None
 ) -> list[TestResult]:
@@ -176,6 +182,7 @@ def test_case_results(
 # --- runs ----------------------------------------------------------------------------------
 
 
+@not_a_test
 def test_run_list(
     *,
     user: Any,
@@ -198,6 +205,7 @@ def test_run_list(
     return runs.order_by("-started_at", "-id")
 
 
+@not_a_test
 def test_run_get(
     *, user: Any, project: Project, run_id: int | None = None, name: str | None = None
 ) -> TestRun:
@@ -216,6 +224,7 @@ def test_run_get(
 # --- results -------------------------------------------------------------------------------
 
 
+@not_a_test
 def test_cases_to_execute(*, user: Any, project: Project, run: TestRun) -> QuerySet[TestCase]:
     """Return the manual cases still without a result in `run`, by key.
 
@@ -229,6 +238,7 @@ def test_cases_to_execute(*, user: Any, project: Project, run: TestRun) -> Query
     return cases.select_related("plan").order_by("key", "id")
 
 
+@not_a_test
 def test_result_list(
     *,
     user: Any,
@@ -259,6 +269,7 @@ def test_result_list(
     return results.order_by("case__key", "id")
 
 
+@not_a_test
 def test_result_get(*, user: Any, project: Project, result_id: int) -> TestResult:
     """Return one result of one of the project's runs, with its run and case."""
     quality_check(user=user, project=project, action="view")

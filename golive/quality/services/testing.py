@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
@@ -45,6 +45,15 @@ RESULT_FIELDS = [
     "executed_at",
 ]
 OUTCOME_CHOICES = ", ".join(Outcome.values)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def not_a_test(function: F) -> F:
+    """Keep pytest from collecting `function` (named test_...) where a test module imports it."""
+    function.__test__ = False  # type: ignore[attr-defined]
+    return function
 
 
 # --- resolving related objects -------------------------------------------------------------
@@ -130,6 +139,7 @@ def requirements_resolve(
     return chosen
 
 
+@not_a_test
 def test_plan_resolve(project: Project, value: Any, *, field: str = "plan") -> TestPlan | None:
     """Return the project's test plan given as an instance, an id or its name (None for none)."""
     if value is None or value == "":
@@ -149,6 +159,7 @@ def test_plan_resolve(project: Project, value: Any, *, field: str = "plan") -> T
     return plan
 
 
+@not_a_test
 def test_case_resolve(project: Project, value: Any, *, field: str = "case") -> TestCase:
     """Return the project's test case given as an instance, an id or its key."""
     if isinstance(value, TestCase):
@@ -354,6 +365,7 @@ def requirement_delete(
 # --- test plans ----------------------------------------------------------------------------
 
 
+@not_a_test
 def test_plan_create(
     *,
     actor: User,
@@ -390,6 +402,7 @@ def test_plan_create(
     return plan
 
 
+@not_a_test
 def test_plan_update(
     *, actor: User, plan: TestPlan, version: int | None = None, **fields: Any
 ) -> TestPlan:
@@ -435,6 +448,7 @@ def _key_from_title(project: Project, title: str) -> str:
     return key
 
 
+@not_a_test
 def test_case_create(
     *,
     actor: User,
@@ -476,6 +490,7 @@ def test_case_create(
     return case
 
 
+@not_a_test
 def test_case_update(
     *, actor: User, case: TestCase, version: int | None = None, **fields: Any
 ) -> TestCase:
@@ -525,6 +540,7 @@ def test_case_update(
 # --- runs and results ----------------------------------------------------------------------
 
 
+@not_a_test
 def test_run_create(
     *,
     actor: User,
@@ -563,6 +579,7 @@ def test_run_create(
     return run
 
 
+@not_a_test
 def test_result_record(
     *,
     actor: User,
