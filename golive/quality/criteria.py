@@ -189,7 +189,7 @@ def signoff_complete(project: Project, params: SignOffCompleteParams) -> Outcome
             f"Sign-off {signoff.name}", quality_url("web:quality_signoff", project.key, signoff.pk)
         ),
     )
-    signed = signoff.signed  # type: ignore[attr-defined]
+    signed = signoff.signed
     if signoff.status == SignOffStatus.COMPLETE and signoff.completed_at is not None:
         return Outcome(
             True,

@@ -5,13 +5,9 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
-
-from django.db.models import F, Window
-from django.db.models.functions import RowNumber
 
 from golive.projects.models import Project
 from golive.quality.access import quality_check
@@ -27,27 +23,7 @@ from golive.quality.models import (
     TestCase,
     TestResult,
 )
-
-
-def latest_results(
-    project: Project, case_ids: Iterable[int] | None = None
-) -> dict[int, TestResult]:
-    """Return {case id: its latest result (by executed_at)} in one query, runs joined."""
-    results = TestResult.objects.filter(run__project=project)
-    if case_ids is not None:
-        results = results.filter(case_id__in=list(case_ids))
-    ranked = (
-        results.select_related("run")
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("case_id")],
-                order_by=[F("executed_at").desc(), F("id").desc()],
-            )
-        )
-        .filter(rank=1)
-    )
-    return {result.case_id: result for result in ranked}
+from golive.quality.selectors.testing import latest_results
 
 
 def percent(part: int, whole: int) -> float | None:
@@ -96,7 +72,7 @@ def requirement_coverage(*, project: Project) -> Coverage:
         .values_list("pk", flat=True)
     )
     cases = _requirement_cases(project)
-    latest = latest_results(project)
+    latest = latest_results(project=project)
     covered = sum(1 for rid in live if cases.get(rid))
     verified = sum(1 for rid in live if _verified(cases.get(rid, []), latest))
     return Coverage(
@@ -203,7 +179,7 @@ def traceability_matrix(*, user: Any, project: Project) -> TraceabilityMatrix:
     req_cases = _requirement_cases(project)
     case_ids = {cid for ids in req_cases.values() for cid in ids}
     cases = {c.pk: c for c in TestCase.objects.filter(project=project, pk__in=case_ids)}
-    latest = latest_results(project, case_ids)
+    latest = latest_results(project=project, case_ids=case_ids)
     defects, defects_by_case, defects_by_req = _open_defects(project)
     defect_map = {d.pk: d for d in defects}
     signoffs = {

@@ -10,9 +10,9 @@ from django.utils import timezone
 from golive.errors import NotFound
 from golive.projects.tests.factories import ProjectFactory, UserFactory, team_for
 from golive.quality.models import Outcome, RequirementStatus
+from golive.quality.selectors.testing import latest_results
 from golive.quality.selectors.traceability import (
     CSV_COLUMNS,
-    latest_results,
     requirement_coverage,
     traceability_csv,
     traceability_matrix,
@@ -123,7 +123,7 @@ class TraceabilityMatrixTests:
         later = timezone.now() + dt.timedelta(hours=1)
         TestResultFactory(run=run2, case=case, outcome=Outcome.PASSED)
         mine = TestResultFactory(run=run1, case=case, outcome=Outcome.BLOCKED, executed_at=later)
-        assert latest_results(project, [case.pk])[case.pk] == mine
+        assert latest_results(project=project, case_ids=[case.pk])[case.pk] == mine
 
     def test_query_count_does_not_grow(self, world, django_assert_max_num_queries):
         """The matrix costs the same number of queries for 4 or 40 requirements."""
