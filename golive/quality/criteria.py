@@ -78,7 +78,10 @@ def no_open_defects(project: Project, params: NoOpenDefectsParams) -> Outcome:
         False,
         f"{len(defects)} open go-live-blocking defect{'s' if len(defects) != 1 else ''} of "
         f"severity {scope}: {_more(names)}.",
-        tuple(Evidence(d.ref, f"{list_url}#{d.ref}") for d in defects),
+        tuple(
+            Evidence(d.ref, quality_url("web:quality_defect", project.key, d.number))
+            for d in defects
+        ),
     )
 
 
