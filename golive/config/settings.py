@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "golive.readiness",
     "golive.work",
     "golive.quality",
+    "golive.resources",
     "golive.web",
     "golive.server",
 ]

@@ -1,0 +1,1 @@
+"""Criterion types over resource load."""

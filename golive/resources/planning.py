@@ -1,0 +1,1 @@
+"""What resources add to the plan's schedule: start floors from deliveries and leveling."""
