@@ -182,6 +182,7 @@ def _mount() -> None:
     from golive.accounts.api import router as accounts_router
     from golive.gates.api import router as gates_router
     from golive.projects.api import router as projects_router
+    from golive.quality.api import router as quality_router
     from golive.readiness.api import router as readiness_router
     from golive.work.api import router as work_router
 
@@ -190,6 +191,7 @@ def _mount() -> None:
     api.add_router("", readiness_router)
     api.add_router("", gates_router)
     api.add_router("", work_router)
+    api.add_router("", quality_router)
 
 
 _mount()
