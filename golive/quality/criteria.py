@@ -89,7 +89,10 @@ class PassRateParams(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     type: TEST_TYPES = Field(description="The test type whose latest run is measured.")
     min_percent: float = Field(
-        ge=0, le=100, description="passed / (results - skipped) must reach this percentage."
+        ge=0,
+        le=100,
+        strict=True,
+        description="passed / (results - skipped) must reach this percentage.",
     )
 
 
@@ -209,7 +212,9 @@ def signoff_complete(project: Project, params: SignOffCompleteParams) -> Outcome
 
 class RequirementCoverageParams(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    min_percent: float = Field(ge=0, le=100, description="The share of requirements needed.")
+    min_percent: float = Field(
+        ge=0, le=100, strict=True, description="The share of requirements needed (percent)."
+    )
     measure: Literal["covered", "verified"] = Field(
         "covered",
         description=(

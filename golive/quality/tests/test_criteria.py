@@ -143,6 +143,7 @@ class PassRateTests:
             {"type": "smoke", "min_percent": 50},
             {"type": "uat", "min_percent": 101},
             {"type": "uat", "min_percent": -1},
+            {"type": "uat", "min_percent": True},
             {"type": "uat"},
         ):
             with pytest.raises(ValidationError):
