@@ -17,7 +17,7 @@ from golive.quality.models import (
 from golive.web.forms import PrefixedIdsForm, user_choices, version_field
 
 MAX_STEPS = 30
-EXTRA_STEPS = 3
+EXTRA_STEPS = 5
 MAX_JUNIT_FILES = 50
 
 
@@ -199,7 +199,10 @@ class ExecutionForm(forms.Form):
                 widget=forms.RadioSelect,
             )
             self.fields[f"note_{i}"] = forms.CharField(
-                label=f"Step {i + 1} note", max_length=2000, required=False
+                label=f"Step {i + 1} note",
+                max_length=2000,
+                required=False,
+                widget=forms.TextInput(attrs={"placeholder": "Note: what you saw (optional)"}),
             )
 
     def step_rows(self):

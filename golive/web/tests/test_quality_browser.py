@@ -171,3 +171,122 @@ class QualityJourneyTests:
         screenshot("quality-dashboard")
         page.goto("/p/ERP/quality/traceability/")
         screenshot("quality-traceability")
+
+    def test_requirements_plan_manual_execution_traceability(self, page: Page, screenshot):
+        """A tester registers a requirement, writes a case with steps, executes it step by step."""
+        manager = UserFactory(username="maria", first_name="Maria", last_name="Keller")
+        project = ProjectFactory(key="ERP", name="ERP cutover", manager=manager)
+        _history(project, manager)
+
+        sign_in(page, "maria")
+        page.goto("/p/ERP/quality/requirements/")
+        form = page.locator("#add-requirement")
+        form.get_by_label("Identifier").fill("REQ-7")
+        form.get_by_label("Requirement").fill("Refunds post to the ledger the same day.")
+        form.get_by_label("Priority").select_option("must")
+        form.get_by_role("button", name="Add requirement").click()
+        expect(page.get_by_text("REQ-7 added to the register.")).to_be_visible()
+        page.get_by_role("link", name="Edit REQ-7").click()
+        editing = page.locator("tr.editing")
+        editing.get_by_label("Status").select_option("approved")
+        screenshot("quality-requirement-edit")
+        editing.get_by_role("button", name="Save").click()
+        expect(page.locator("#requirement-rows")).to_contain_text("Approved")
+        expect(page.locator("tr.editing")).to_have_count(0)
+
+        page.goto("/p/ERP/quality/plans/")
+        form = page.locator("#add-plan")
+        form.get_by_label("Name").fill("UAT wave 1")
+        form.get_by_label("Environment").fill("Staging")
+        form.get_by_role("button", name="Create plan").click()
+        form = page.locator("#add-case")
+        form.get_by_label("Title").fill("Refund an order")
+        form.get_by_label("Type").select_option("uat")
+        form.get_by_label("Requirements").fill("REQ-7")
+        form.get_by_label("Step 1: action").fill("Open a paid order")
+        form.get_by_label("Step 1: expected result").fill("Order shows as paid")
+        form.get_by_label("Step 2: action").fill("Refund it in full")
+        form.get_by_label("Step 2: expected result").fill("Ledger shows the refund")
+        form.get_by_role("button", name="Add case").click()
+        expect(page.locator("#plan-cases")).to_contain_text("Refund an order")
+        screenshot("quality-plan")
+
+        page.goto("/p/ERP/quality/runs/")
+        form = page.locator("#new-run")
+        form.get_by_label("Name").fill("UAT day 1")
+        form.get_by_label("Plan").select_option(label="UAT wave 1")
+        form.get_by_role("button", name="Create run").click()
+        page.locator("#execute").get_by_role("link", name="Refund an order").click()
+        steps = page.locator(".execute-step")
+        steps.nth(0).get_by_label("Passed").check()
+        steps.nth(1).get_by_label("Failed").check()
+        steps.nth(1).get_by_label("Step 2 note").fill("Ledger entry missing")
+        page.get_by_label("Overall outcome").select_option("failed")
+        page.get_by_role("textbox", name=re.compile(r"^Evidence")).fill(
+            "Ledger export attached to the ticket"
+        )
+        screenshot("quality-execute")
+        page.get_by_role("button", name="Record result").click()
+        expect(page.get_by_text("“Refund an order” recorded as failed.")).to_be_visible()
+        expect(page.locator("#results")).to_contain_text("Refund an order")
+        screenshot("quality-run-manual")
+
+        page.goto("/p/ERP/quality/traceability/")
+        row = page.get_by_role("row").filter(has_text="REQ-7")
+        expect(row).to_contain_text("Refund an order")
+        expect(row).to_contain_text("Failed")
+        screenshot("quality-traceability-rows")
+        page.goto("/p/ERP/quality/")
+        expect(page.locator("svg.line-chart")).to_have_count(2)
+        screenshot("quality-dashboard-history")
+
+
+def _history(project, manager) -> None:
+    """Three weeks of imported runs of two types and defects reported and closed over them."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from golive.quality.models import Defect, TestCase, TestResult, TestRun
+
+    now = timezone.now()
+    cases = [
+        TestCase.objects.create(
+            project=project, key=f"{kind}::t{i}", title=f"{kind} {i}", type=kind
+        )
+        for kind in ("functional", "regression")
+        for i in range(10)
+    ]
+    for week, passing in enumerate((6, 8, 10)):
+        run = TestRun.objects.create(
+            project=project,
+            name=f"Nightly {week + 1}",
+            source="junit",
+            created_by=manager,
+            started_at=now - timedelta(days=14 - 7 * week),
+        )
+        TestResult.objects.bulk_create(
+            TestResult(
+                run=run,
+                case=case,
+                outcome="passed" if i % 10 < passing - (case.type == "regression") else "failed",
+                executed_by=manager,
+                executed_at=run.started_at,
+            )
+            for i, case in enumerate(cases)
+        )
+    for n in range(1, 6):
+        created = now - timedelta(days=15 - 3 * n)
+        closed = created + timedelta(days=2) if n < 4 else None
+        Defect.objects.create(
+            project=project,
+            number=n,
+            title=f"Defect {n}",
+            severity=10 * (1 + n % 4),
+            status="closed" if closed else "triaged",
+            resolution="fixed" if closed else "",
+            reporter=manager,
+            created_at=created,
+            fixed_at=closed,
+            closed_at=closed,
+        )

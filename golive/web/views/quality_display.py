@@ -12,7 +12,7 @@ from golive.quality.access import QUALITY_RULES
 from golive.quality.models import TestType
 from golive.quality.services.defects import allowed_actions
 
-CHART = {"width": 720, "height": 240, "left": 44, "right": 16, "top": 14, "bottom": 34}
+CHART = {"width": 520, "height": 230, "left": 44, "right": 36, "top": 14, "bottom": 34}
 
 ACTION_LABELS = {
     "triage": "Triage",

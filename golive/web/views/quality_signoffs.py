@@ -111,7 +111,9 @@ def quality_signoff(request, key, signoff_id):
         "signoff": signoff,
         "signatures": signatures,
         "signed_count": len(active),
-        "approvers": list(signoff.approvers.all()),
+        "approvers": [
+            (a, any(s.signer_id == a.pk for s in active)) for a in signoff.approvers.all()
+        ],
         "i_am_approver": any(a.pk == me for a in signoff.approvers.all()),
         "i_signed": any(s.signer_id == me for s in active),
         "snapshot": signoff.snapshot or {},
