@@ -72,7 +72,8 @@ def requirement_coverage(*, project: Project) -> Coverage:
         .values_list("pk", flat=True)
     )
     cases = _requirement_cases(project)
-    latest = latest_results(project=project)
+    linked = {cid for ids in cases.values() for cid in ids}
+    latest = latest_results(project=project, case_ids=linked)
     covered = sum(1 for rid in live if cases.get(rid))
     verified = sum(1 for rid in live if _verified(cases.get(rid, []), latest))
     return Coverage(
