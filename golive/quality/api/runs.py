@@ -169,8 +169,12 @@ class ImportOut(Schema):
     failed: int
     errors: int
     skipped: int
-    flaky: int
+    flaky: int = Field(description="Passed on a rerun (counted as passed too).")
     created_cases: int = Field(description="Test cases created for keys seen the first time.")
+    replaced: int = Field(description="Earlier results in the run replaced by this import.")
+    duplicates: int = Field(description="Cases reported more than once; the last one counts.")
+    created_run: bool = Field(description="Whether the run was new.")
+    files: list[str] = Field(description="The reports read, in order.")
 
 
 class FlakyCaseOut(Schema):
@@ -261,19 +265,14 @@ def runs_junit(
     request: HttpRequest,
     key: str,
     files: File[list[UploadedFile]] = None,
-    run: Form[str] = "",
-    type: Form[TypeName] = "functional",
-    build: Form[str] = "",
-    environment: Form[str] = "",
+    run: Form[str | None] = None,
+    type: Form[TypeName | None] = None,
+    build: Form[str | None] = None,
+    environment: Form[str | None] = None,
 ):
     project = project_for(request, key)
     sources: list[Any] = list(files or [])
     if not sources and request.content_type in XML_TYPES:
-        query = request.GET
-        run = query.get("run", "")
-        type = query.get("type", "functional")  # the service refuses an unknown type
-        build = query.get("build", "")
-        environment = query.get("environment", "")
         sources = [DjangoFile(request, name="request body")]
     if not sources:
         raise ValidationError(
@@ -282,26 +281,29 @@ def runs_junit(
                 "XML as the request body with Content-Type application/xml and ?run=NAME."
             }
         )
-    summary = junit_import(
-        actor=request.user,
-        project=project,
-        run_name=run,
-        sources=sources,
-        test_type=type,
-        build=build,
-        environment=environment,
-    )
-    return 201, ImportOut(
-        run=summary.run.name,
-        run_id=summary.run.pk,
-        tests=summary.tests,
-        passed=summary.passed,
-        failed=summary.failed,
-        errors=summary.errors,
-        skipped=summary.skipped,
-        flaky=summary.flaky,
-        created_cases=summary.created_cases,
-    )
+    # The form's values win; a raw body (or a form without them) takes them from the query.
+    query = request.GET
+    try:
+        summary = junit_import(
+            actor=request.user,
+            project=project,
+            run_name=run if run is not None else query.get("run", ""),
+            sources=sources,
+            test_type=type or query.get("type", "functional"),
+            build=build if build is not None else query.get("build", ""),
+            environment=environment if environment is not None else query.get("environment", ""),
+        )
+    except ValidationError as exc:
+        raise _as_api_fields(exc) from None
+    return 201, ImportOut(run_id=summary.run.pk, **summary.as_dict())
+
+
+def _as_api_fields(exc: ValidationError) -> ValidationError:
+    """Name the errors of the import after this endpoint's fields (run, type, files)."""
+    if not hasattr(exc, "error_dict"):
+        return exc
+    names = {"run_name": "run", "test_type": "type", "file": "files", "sources": "files"}
+    return ValidationError({names.get(f, f): errors for f, errors in exc.error_dict.items()})
 
 
 @router.get(

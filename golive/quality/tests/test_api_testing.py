@@ -510,17 +510,46 @@ class JUnitImportApiTests:
         assert quality_db_state() == before
 
     def test_missing_files_or_run_name_is_422(self, project, tester):
-        """No report, or no run name, is refused with a message saying what to send."""
+        """No report, or no run name, is refused naming the endpoint's field."""
         body = assert_problem(tester.post(f"{Q}/runs/junit", {"run": "CI"}), 422)
-        assert "files" in body["detail"]
+        assert body["errors"][0]["field"] == "files"
         body = assert_problem(self._upload(tester, xml_upload("a.xml", GOOD), run=""), 422)
-        assert "run" in body["detail"]
+        assert body["errors"][0]["field"] == "run"
+        response = tester.client.post(
+            f"{API}{Q}/runs/junit", GOOD, content_type="application/xml", **tester.headers
+        )
+        assert assert_problem(response, 422)["errors"][0]["field"] == "run"
         assert not TestRun.objects.exists()
 
+    def test_form_without_run_takes_it_from_the_query(self, project, tester):
+        """A multipart upload may name the run in ?run= like a raw body."""
+        report = xml_upload("a.xml", GOOD)
+        response = tester.client.post(
+            f"{API}{Q}/runs/junit?run=from-query", {"files": report}, **tester.headers
+        )
+        assert response.status_code == 201, response.content
+        body = response.json()
+        assert (body["run"], body["created_run"], body["files"]) == ("from-query", True, ["a.xml"])
+
     def test_unknown_type_is_422(self, project, tester):
-        """A test type that does not exist is refused."""
-        assert_problem(self._upload(tester, xml_upload("a.xml", GOOD), type="smoke"), 422)
+        """A test type that does not exist is refused, in the form and in the query."""
+        body = assert_problem(self._upload(tester, xml_upload("a.xml", GOOD), type="smoke"), 422)
+        assert body["errors"][0]["field"] == "type"
+        response = tester.client.post(
+            f"{API}{Q}/runs/junit?run=x&type=smoke",
+            GOOD,
+            content_type="application/xml",
+            **tester.headers,
+        )
+        body = assert_problem(response, 422)
+        assert body["errors"][0]["field"] == "type" and "smoke" in body["detail"]
         assert not TestRun.objects.exists()
+
+    def test_uploaded_file_name_is_never_opened_as_a_path(self, project, tester):
+        """A report called /etc/passwd is read from the upload, not from the server's disk."""
+        response = self._upload(tester, xml_upload("/etc/passwd", GOOD))
+        assert response.status_code == 201, response.content
+        assert response.json()["tests"] == 3
 
     def test_flaky_cases_from_alternating_results(self, project, pm):
         """A case passing in one run and failing in the next is flaky; a steady one is not."""
