@@ -371,7 +371,7 @@ def _priorities(compiled: _Compiled, rule: str) -> list[tuple[int, ...]]:
     return keys
 
 
-def _violation_error(compiled: _Compiled, result: SgsResult, *, proven: bool) -> LevelingError:
+def _violation_error(compiled: _Compiled, result: SgsResult, *, lead: str) -> LevelingError:
     violation = result.violation
     assert violation is not None
     tasks = compiled.network.tasks
@@ -387,9 +387,6 @@ def _violation_error(compiled: _Compiled, result: SgsResult, *, proven: bool) ->
     resource = compiled.resources[violation.resource]
     culprit = tasks[compiled.free[violation.culprit_job]].id
     through = "" if culprit == task_id else f" (it waits for {culprit})"
-    lead = "no resource-feasible schedule exists" if proven else "leveling found no schedule"
-    if not proven:
-        lead += " within the time limit"
     return LevelingError(
         f"{lead}: task {task_id} cannot meet {why}: resource {resource.id} is fully booked"
         f"{through}; the priority rule could start it at {violation.start * unit} at the "
@@ -441,7 +438,7 @@ def priority_rule_schedule(
     compiled = _compile(network, resources, demands, unit=1, status_date=status_date)
     result = serial_sgs(compiled.problem, _priorities(compiled, rule))
     if result.violation is not None:
-        raise _violation_error(compiled, result, proven=False)
+        raise _violation_error(compiled, result, lead="the priority rule found no schedule")
     return _answer(compiled, result.starts)[0]
 
 
@@ -521,13 +518,15 @@ def level(
             parameters=SOLVER_PARAMETERS,
         )
         if outcome.infeasible:
-            raise _violation_error(compiled, sgs, proven=True)
+            raise _violation_error(compiled, sgs, lead="no resource-feasible schedule exists")
         if outcome.starts is not None:
             best_starts = outcome.starts
             status = "optimal" if outcome.optimal else "feasible"
             solver_bound = outcome.bound
     if status == "priority_rule" and not rule_valid:
-        raise _violation_error(compiled, sgs, proven=False)
+        raise _violation_error(
+            compiled, sgs, lead="leveling found no schedule within the time limit"
+        )
     starts, finishes, span = _answer(compiled, best_starts)
     if solver_bound is not None and time_unit == 1:
         lower = max(lower, solver_bound)
