@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
@@ -73,10 +74,113 @@ class PlanResult:
         return self.calendar.instant_at(self.schedule.finish, end=True)
 
 
+@dataclass(frozen=True)
+class StartFloor:
+    """A time a package cannot start before, and what imposes it (shown when it conflicts)."""
+
+    start: datetime
+    source: str
+    key: tuple[str, int] | None = None
+
+
+FloorProvider = Callable[[Project, list[int]], Mapping[int, "datetime | StartFloor"]]
+_FLOOR_PROVIDERS: list[tuple[FloorProvider, str]] = []
+
+
+def start_floor_provider(fn: FloorProvider, *, source: str = "") -> FloorProvider:
+    """Register `fn(project, package_ids) -> {package_id: datetime or StartFloor}`.
+
+    Every schedule of the plan then keeps each package from starting before the latest floor
+    any provider gives it. `source` says what a bare datetime stands for ("a delivery").
+    """
+    label = source or fn.__name__.replace("_", " ")
+    if all(existing is not fn for existing, _ in _FLOOR_PROVIDERS):
+        _FLOOR_PROVIDERS.append((fn, label))
+    return fn
+
+
+def start_floors(project: Project, package_ids: list[int]) -> dict[int, list[StartFloor]]:
+    """Return every registered provider's floors for the packages, per package id."""
+    floors: dict[int, list[StartFloor]] = {}
+    if not package_ids:
+        return floors
+    for provider, label in _FLOOR_PROVIDERS:
+        for pk, value in provider(project, package_ids).items():
+            floor = value if isinstance(value, StartFloor) else StartFloor(value, label)
+            floors.setdefault(pk, []).append(floor)
+    return floors
+
+
+def _floors_by_package(
+    packages: list[WorkPackage], floors: Mapping[int, Iterable[StartFloor]]
+) -> dict[int, StartFloor]:
+    """Return the latest floor of each leaf package; a summary's floors hold for its leaves."""
+    parent = {wp.pk: wp.parent_id for wp in packages}
+    summaries = set(parent.values())
+    latest: dict[int, StartFloor] = {}
+    for wp in packages:
+        if wp.pk in summaries:
+            continue
+        node: int | None = wp.pk
+        while node is not None:
+            for floor in floors.get(node, ()):
+                if wp.pk not in latest or floor.start > latest[wp.pk].start:
+                    latest[wp.pk] = floor
+            node = parent.get(node)
+    return latest
+
+
+def _with_floor(
+    wp: WorkPackage, constraint: Constraint | None, floor: StartFloor, cal: WorkCalendar
+) -> Constraint | None:
+    """Combine a package's own constraint with a start floor (the later start wins)."""
+    offset = cal.offset_of(floor.start)
+    if constraint is None or constraint.kind is ConstraintKind.SNET:
+        if constraint is not None and constraint.offset >= offset:
+            return constraint
+        return Constraint(ConstraintKind.SNET, offset)
+    if constraint.kind is ConstraintKind.MSO:
+        if constraint.offset >= offset:
+            return constraint
+        raise ValidationError(
+            {
+                "schedule": f"{wp.wbs} {wp.name} must start on {_when(cal, constraint.offset)} "
+                f"but cannot start before {_when(cal, offset)} ({floor.source})."
+            }
+        )
+    # A task carries one constraint: the floor is kept and the deadline is checked directly.
+    duration = 0 if wp.milestone else wp.duration
+    if offset + duration > constraint.offset:
+        raise ValidationError(
+            {
+                "schedule": f"{wp.wbs} {wp.name} must finish by "
+                f"{_when(cal, constraint.offset, end=True)} but cannot start before "
+                f"{_when(cal, offset)} ({floor.source})."
+            }
+        )
+    return Constraint(ConstraintKind.SNET, offset)
+
+
+def _when(cal: WorkCalendar, offset: int, *, end: bool = False) -> str:
+    return cal.instant_at(offset, end=end).strftime("%Y-%m-%d %H:%M")
+
+
 def network_build(
-    packages: list[WorkPackage], dependencies: list[Dependency], cal: WorkCalendar
+    packages: list[WorkPackage],
+    dependencies: list[Dependency],
+    cal: WorkCalendar,
+    *,
+    floors: Mapping[int, Iterable[StartFloor]] | None = None,
 ) -> Network:
-    """Return the network of a project's packages (ids are the packages' primary keys)."""
+    """Return the network of a project's packages (ids are the packages' primary keys).
+
+    The start floors (by default those of the registered providers) become start-no-earlier-than
+    constraints of the packages that have not started; a must-start-on before a floor, or a
+    finish-no-later-than the floor makes impossible, is refused naming the package and the floor.
+    """
+    if floors is None:
+        floors = start_floors(packages[0].project, [wp.pk for wp in packages]) if packages else {}
+    latest = _floors_by_package(packages, floors) if floors else {}
     tasks = []
     for wp in packages:
         constraint = None
@@ -84,6 +188,9 @@ def network_build(
             constraint = Constraint(
                 ConstraintKind[wp.constraint_kind.upper()], cal.offset_of(wp.constraint_date)
             )
+        floor = latest.get(wp.pk)
+        if floor is not None and wp.actual_start is None:
+            constraint = _with_floor(wp, constraint, floor, cal)
         actual_start = cal.offset_of(wp.actual_start) if wp.actual_start else None
         actual_finish = cal.offset_of(wp.actual_finish) if wp.actual_finish else None
         if actual_start is not None and actual_finish is not None:
@@ -108,8 +215,16 @@ def network_build(
     return Network(tasks, links)
 
 
-def plan_compute(project: Project, packages: list[WorkPackage] | None = None) -> PlanResult:
-    """Schedule a project's plan as it is stored; refuse cycles and impossible constraints."""
+def plan_compute(
+    project: Project,
+    packages: list[WorkPackage] | None = None,
+    *,
+    floors: Mapping[int, Iterable[StartFloor]] | None = None,
+) -> PlanResult:
+    """Schedule a project's plan as it is stored; refuse cycles and impossible constraints.
+
+    `floors` replaces the registered providers' start floors (to see the plan without one).
+    """
     # A project whose plan was never changed has no stored calendar yet: use the standard one.
     calendar = ProjectCalendar.objects.select_related("project").filter(project=project).first()
     if calendar is None:
@@ -122,8 +237,10 @@ def plan_compute(project: Project, packages: list[WorkPackage] | None = None) ->
     # Once work has begun, nothing still to do can be planned in the past.
     started = any(wp.actual_start for wp in packages)
     status_date = cal.offset_of(timezone.now()) if started else None
+    if floors is None:
+        floors = start_floors(project, list(by_id))
     try:
-        network = network_build(packages, dependencies, cal)
+        network = network_build(packages, dependencies, cal, floors=floors)
         result = schedule(network, status_date=status_date)
     except SchedulingError as exc:
         raise ValidationError({"schedule": _named(str(exc), by_id)}) from None
