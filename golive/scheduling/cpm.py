@@ -30,17 +30,24 @@ float = the smallest among the leaves, critical when any leaf is. ``critical_pat
 
 The passes run over integer node indices in a topological order found with Kahn's algorithm (a
 FIFO queue seeded in insertion order), so the results are deterministic for a given network.
+They live in ``passes``: plain Python for small or chain-like networks, NumPy wave by wave for
+large ones, with the same results.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from itertools import compress
+from typing import Literal
 
-from golive.scheduling.errors import ConstraintError, CycleError
-from golive.scheduling.network import ConstraintKind, Graph, Network, Task
+from golive.scheduling.errors import CycleError
+from golive.scheduling.network import Network
+from golive.scheduling.passes import IN_PROGRESS, Order, Passes, inputs, kahn, passes
 
-_NOT_STARTED, _IN_PROGRESS, _COMPLETE = 0, 1, 2
+Column = Literal[
+    "early_start", "early_finish", "late_start", "late_finish", "total_float", "free_float"
+]
 
 
 @dataclass(frozen=True)
@@ -64,7 +71,7 @@ class TaskSchedules(Mapping[str, TaskSchedule]):
     more than the passes themselves.
     """
 
-    def __init__(self, network: Network, columns: _Columns, near_critical: int) -> None:
+    def __init__(self, network: Network, columns: Passes, near_critical: int) -> None:
         self._network = network
         self._columns = columns
         self._near_critical = near_critical
@@ -109,18 +116,27 @@ class TaskSchedules(Mapping[str, TaskSchedule]):
     def __repr__(self) -> str:
         return f"TaskSchedules({len(self)} tasks)"
 
+    def column(self, name: Column) -> list[int]:
+        """Return one field of every task in task order, as ``[self[t].<name> for t in self]``.
 
-@dataclass(frozen=True)
-class _Columns:
-    """Per-node results of the passes, indexed by node."""
-
-    early_start: list[int]
-    early_finish: list[int]
-    late_finish: list[int]
-    span: list[int]
-    total_float: list[int]
-    free_float: list[int]
-    critical: list[bool]
+        Summary tasks roll up as in the entries; no TaskSchedule is built, so this is the way
+        to read a large schedule whole.
+        """
+        c = self._columns
+        if name == "late_start":
+            values = [lf - span for lf, span in zip(c.late_finish, c.span, strict=True)]
+        else:
+            values = list(getattr(c, name))
+        graph = self._network.graph
+        if not graph.summary_leaves:
+            return values
+        roll_up = max if name in ("early_finish", "late_finish") else min
+        return [
+            values[node]
+            if node != -1
+            else roll_up(values[n] for n in graph.summary_leaves[position])
+            for position, node in enumerate(graph.node_of_task)
+        ]
 
 
 @dataclass(frozen=True)
@@ -135,19 +151,13 @@ class Schedule:
 
 def topological_order(network: Network) -> list[int]:
     """Return the leaf nodes of ``network`` in topological order; raise CycleError on a cycle."""
-    graph = network.graph
-    succs = graph.succs
-    indegree = [len(incoming) for incoming in graph.preds]
-    # The order list doubles as Kahn's FIFO queue: iterating a list sees the items appended to
-    # it during the loop, so each released node is visited in turn.
-    order = [node for node, count in enumerate(indegree) if not count]
-    for node in order:
-        for successor in succs[node]:
-            indegree[successor] -= 1
-            if not indegree[successor]:
-                order.append(successor)
-    if len(order) < len(indegree):
-        raise CycleError(_find_cycle(network, indegree))
+    return _order(network).order
+
+
+def _order(network: Network) -> Order:
+    order = kahn(network.graph)
+    if not order.complete:
+        raise CycleError(_find_cycle(network, order.indegree))
     return order
 
 
@@ -169,63 +179,6 @@ def _find_cycle(network: Network, indegree: list[int]) -> list[str]:
     return [network.tasks[graph.task_of_node[n]].id for n in cycle]
 
 
-@dataclass(frozen=True)
-class _Inputs:
-    """Per-node scheduling inputs derived from the tasks, progress and status date."""
-
-    state: list[int]
-    duration: list[int]
-    start_floor: list[int]
-    finish_floor: list[int]
-    must_start: list[int | None]
-    deadline: list[int | None]
-
-
-def _inputs(network: Network, status_date: int | None) -> _Inputs:
-    tasks = network.tasks
-    task_of_node = network.graph.task_of_node
-    size = len(task_of_node)
-    state = [_NOT_STARTED] * size
-    duration = [0] * size
-    start_floor = [0] * size
-    finish_floor = [0] * size
-    must_start: list[int | None] = [None] * size
-    deadline: list[int | None] = [None] * size
-    base = max(0, status_date) if status_date is not None else 0
-    for node, position in enumerate(task_of_node):
-        task = tasks[position]
-        duration[node] = task.duration
-        if task.actual_finish is not None and task.actual_start is not None:
-            state[node] = _COMPLETE
-            start_floor[node] = task.actual_start
-            finish_floor[node] = task.actual_finish
-            continue
-        constraint = task.constraint
-        if constraint is not None and constraint.kind is ConstraintKind.FNLT:
-            deadline[node] = constraint.offset
-        if task.actual_start is not None:
-            state[node] = _IN_PROGRESS
-            start_floor[node] = task.actual_start
-            finish_floor[node] = _remaining_finish(task, task.actual_start, status_date)
-            continue
-        floor = base
-        if constraint is not None and constraint.kind is not ConstraintKind.FNLT:
-            floor = max(floor, constraint.offset)
-            if constraint.kind is ConstraintKind.MSO:
-                must_start[node] = constraint.offset
-        start_floor[node] = floor
-    return _Inputs(state, duration, start_floor, finish_floor, must_start, deadline)
-
-
-def _remaining_finish(task: Task, actual_start: int, status_date: int | None) -> int:
-    """Return the earliest finish of a started task's remaining work."""
-    resume = actual_start if status_date is None else max(status_date, actual_start)
-    remaining = task.remaining
-    if remaining is None:
-        remaining = max(0, task.duration - (resume - actual_start))
-    return resume + remaining
-
-
 def schedule(
     network: Network, *, status_date: int | None = None, near_critical: int = 0
 ) -> Schedule:
@@ -238,125 +191,21 @@ def schedule(
     """
     graph = network.graph
     tasks = network.tasks
-    order = topological_order(network)
-    inputs = _inputs(network, status_date)
-    state = inputs.state
-    preds = graph.preds
-    size = len(order)
-
-    early_start, early_finish = _forward(network, order, inputs)
-    finish = max(early_finish, default=0)
-    span = [f - s for s, f in zip(early_start, early_finish, strict=True)]
-
-    late_finish = [finish] * size
-    for node, (must, due) in enumerate(zip(inputs.must_start, inputs.deadline, strict=True)):
-        if due is not None and due < late_finish[node]:
-            late_finish[node] = due
-        if must is not None and must + span[node] < late_finish[node]:
-            late_finish[node] = must + span[node]
-    # Start from the slack to the project finish, so a task without successors keeps it.
-    free_float = [finish - ef for ef in early_finish]
-    for node in reversed(order):
-        node_state = state[node]
-        if node_state == _COMPLETE:
-            late_finish[node] = early_finish[node]
-            continue
-        lf = late_finish[node]
-        ls = lf - span[node]
-        es, ef = early_start[node], early_finish[node]
-        for pred, from_finish, to_finish, lag in preds[node]:
-            if to_finish:
-                bound = lf - lag
-                slack = ef - lag
-            elif node_state == _IN_PROGRESS:
-                continue
-            else:
-                bound = ls - lag
-                slack = es - lag
-            if from_finish:
-                slack -= early_finish[pred]
-            else:
-                bound += span[pred]
-                slack -= early_start[pred]
-            if bound < late_finish[pred]:
-                late_finish[pred] = bound
-            if slack < free_float[pred]:
-                free_float[pred] = slack
-
-    total_float = [lf - ef for lf, ef in zip(late_finish, early_finish, strict=True)]
-    free_float = [ff if ff < tf else tf for ff, tf in zip(free_float, total_float, strict=True)]
-    critical = [s != _COMPLETE and tf <= 0 for s, tf in zip(state, total_float, strict=True)]
-
-    columns = _Columns(
-        early_start, early_finish, late_finish, span, total_float, free_float, critical
-    )
+    order = _order(network)
+    given = inputs(network, status_date)
+    columns = passes(network, order, given)
     task_of_node = graph.task_of_node
-    path = _critical_path(graph, state, early_start, early_finish, critical, finish)
+    path = _critical_path(given.state, columns)
+    ids = [tasks[position].id for position in task_of_node]
     return Schedule(
         tasks=TaskSchedules(network, columns, near_critical),
-        finish=finish,
-        critical_path=[tasks[task_of_node[n]].id for n in path],
-        critical_tasks=[tasks[task_of_node[n]].id for n in range(size) if critical[n]],
+        finish=columns.finish,
+        critical_path=[ids[n] for n in path],
+        critical_tasks=list(compress(ids, columns.critical)),
     )
 
 
-def _forward(network: Network, order: list[int], inputs: _Inputs) -> tuple[list[int], list[int]]:
-    """Return early starts and finishes; raise ConstraintError for an unmet SNET/MSO/FNLT."""
-    preds = network.graph.preds
-    state, duration = inputs.state, inputs.duration
-    start_floor, finish_floor = inputs.start_floor, inputs.finish_floor
-    must_start, deadline = inputs.must_start, inputs.deadline
-    size = len(order)
-    early_start = [0] * size
-    early_finish = [0] * size
-    for node in order:
-        node_state = state[node]
-        if node_state == _NOT_STARTED:
-            d = duration[node]
-            start = start_floor[node]
-            for pred, from_finish, to_finish, lag in preds[node]:
-                bound = (early_finish[pred] if from_finish else early_start[pred]) + lag
-                if to_finish:
-                    bound -= d
-                if bound > start:
-                    start = bound
-            must = must_start[node]
-            if must is not None and start != must:
-                raise ConstraintError(
-                    _task_id(network, node),
-                    f"must start on {must} but cannot start before {start}",
-                )
-            early_start[node] = start
-            early_finish[node] = start + d
-        elif node_state == _IN_PROGRESS:
-            end = finish_floor[node]
-            for pred, from_finish, to_finish, lag in preds[node]:
-                if to_finish:
-                    bound = (early_finish[pred] if from_finish else early_start[pred]) + lag
-                    if bound > end:
-                        end = bound
-            early_start[node] = start_floor[node]
-            early_finish[node] = end
-        else:
-            early_start[node] = start_floor[node]
-            early_finish[node] = finish_floor[node]
-        due = deadline[node]
-        if due is not None and early_finish[node] > due:
-            raise ConstraintError(
-                _task_id(network, node),
-                f"must finish no later than {due} but cannot finish before {early_finish[node]}",
-            )
-    return early_start, early_finish
-
-
-def _critical_path(
-    graph: Graph,
-    state: list[int],
-    early_start: list[int],
-    early_finish: list[int],
-    critical: list[bool],
-    finish: int,
-) -> list[int]:
+def _critical_path(state: list[int], columns: Passes) -> list[int]:
     """Return one chain of critical nodes from a start to the project finish, along driving links.
 
     The chain ends at a critical node that finishes at the project finish, preferring one with
@@ -364,8 +213,10 @@ def _critical_path(
     to insertion order), and walks back through each node's first driving link (zero slack in
     the early schedule) to a critical predecessor, until a node has none.
     """
+    early_start, early_finish = columns.early_start, columns.early_finish
+    critical, finish = columns.critical, columns.finish
     candidates = [n for n, ef in enumerate(early_finish) if critical[n] and ef == finish]
-    end = next((n for n in candidates if not graph.succs[n]), None)
+    end = next((n for n in candidates if not columns.has_successors(n)), None)
     if end is None and candidates:
         end = candidates[0]
     if end is None:
@@ -375,8 +226,8 @@ def _critical_path(
     while True:
         node_state = state[node]
         driver = None
-        for pred, from_finish, to_finish, lag in graph.preds[node]:
-            if not critical[pred] or (not to_finish and node_state == _IN_PROGRESS):
+        for pred, from_finish, to_finish, lag in columns.incoming(node):
+            if not critical[pred] or (not to_finish and node_state == IN_PROGRESS):
                 continue
             anchor = early_finish[node] if to_finish else early_start[node]
             source = early_finish[pred] if from_finish else early_start[pred]
@@ -389,7 +240,3 @@ def _critical_path(
         node = driver
     path.reverse()
     return path
-
-
-def _task_id(network: Network, node: int) -> str:
-    return network.tasks[network.graph.task_of_node[node]].id

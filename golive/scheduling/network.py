@@ -18,6 +18,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import repeat
+from operator import attrgetter
+
+import numpy as np
+import numpy.typing as npt
 
 from golive.scheduling.errors import NetworkError
 
@@ -90,25 +96,60 @@ class Task:
 # One incoming leaf link as the passes read it: (predecessor node, predecessor's finish drives it,
 # it constrains the successor's finish, lag).
 Link = tuple[int, bool, bool, int]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Graph:
     """The network compiled to integer node indices for the scheduling passes.
 
-    Nodes are the leaf tasks in insertion order. ``preds[n]`` lists the links into node ``n``
-    (with summary links already expanded to leaves); ``succs[n]`` lists the successor node of
-    every link out of ``n``, in insertion order. ``summary_leaves`` maps each summary task's
-    position to its leaf nodes.
+    Nodes are the leaf tasks in insertion order. The leaf links (summary links already expanded
+    to leaves) are five parallel arrays in insertion order: ``link_from`` and ``link_to`` hold the
+    predecessor and successor nodes, ``link_from_finish`` whether the predecessor's finish drives
+    the link, ``link_to_finish`` whether it constrains the successor's finish, ``link_lag`` the
+    lag. ``preds[n]`` lists the links into node ``n`` and ``succs[n]`` the successor of every link
+    out of ``n``, both in insertion order; they are built on first use. ``summary_leaves`` maps
+    each summary task's position to its leaf nodes.
     """
 
     index: dict[str, int]
     task_of_node: list[int]
     node_of_task: list[int]
-    preds: list[list[Link]]
-    succs: list[list[int]]
     summary_leaves: dict[int, list[int]]
-    link_count: int
+    link_from: IntArray
+    link_to: IntArray
+    link_from_finish: BoolArray
+    link_to_finish: BoolArray
+    link_lag: IntArray
+
+    @property
+    def link_count(self) -> int:
+        """Return the number of leaf links."""
+        return len(self.link_from)
+
+    @cached_property
+    def preds(self) -> list[list[Link]]:
+        """Return the links into each node as (predecessor, from finish, to finish, lag)."""
+        preds: list[list[Link]] = [[] for _ in self.task_of_node]
+        for source, target, from_finish, to_finish, lag in zip(
+            self.link_from.tolist(),
+            self.link_to.tolist(),
+            self.link_from_finish.tolist(),
+            self.link_to_finish.tolist(),
+            self.link_lag.tolist(),
+            strict=True,
+        ):
+            preds[target].append((source, from_finish, to_finish, lag))
+        return preds
+
+    @cached_property
+    def succs(self) -> list[list[int]]:
+        """Return the successor node of every link out of each node."""
+        succs: list[list[int]] = [[] for _ in self.task_of_node]
+        for source, target in zip(self.link_from.tolist(), self.link_to.tolist(), strict=True):
+            succs[source].append(target)
+        return succs
 
 
 @dataclass(frozen=True)
@@ -127,6 +168,17 @@ class Network:
     def task(self, task_id: str) -> Task:
         """Return the task with ``task_id``; raise KeyError when there is none."""
         return self.tasks[self.graph.index[task_id]]
+
+
+# Which ends a link joins, as bits: 1 = the predecessor's finish drives it, 2 = it constrains the
+# successor's finish (SS has neither). Keyed by identity: Enum hashing runs in Python.
+_LINK_BITS = {id(DependencyType.FS): 1, id(DependencyType.FF): 3, id(DependencyType.SF): 2}
+_id = attrgetter("id")
+_parent = attrgetter("parent")
+_predecessor = attrgetter("predecessor")
+_successor = attrgetter("successor")
+_type = attrgetter("type")
+_lag = attrgetter("lag")
 
 
 def _validate_task(task: Task) -> None:
@@ -155,6 +207,8 @@ def _validate_task(task: Task) -> None:
 def _check_parents(tasks: tuple[Task, ...], index: dict[str, int]) -> list[int]:
     """Return each task's parent position (-1 for none); reject unknown parents and loops."""
     parent = [-1] * len(tasks)
+    if list(map(_parent, tasks)).count(None) == len(tasks):
+        return parent
     for position, task in enumerate(tasks):
         if task.parent is None:
             continue
@@ -182,90 +236,147 @@ def _check_parents(tasks: tuple[Task, ...], index: dict[str, int]) -> list[int]:
 
 
 def _compile(tasks: tuple[Task, ...], dependencies: tuple[Dependency, ...]) -> Graph:
-    index: dict[str, int] = {}
-    for position, task in enumerate(tasks):
-        if task.id in index:
-            raise NetworkError(f"duplicate task id {task.id!r}", [task.id])
-        index[task.id] = position
+    index = dict(zip(map(_id, tasks), range(len(tasks)), strict=True))
+    checked = tasks
+    if len(index) < len(tasks):
+        seen: set[str] = set()
+        for position, task in enumerate(tasks):
+            if task.id in seen:
+                checked = tasks[:position]
+                break
+            seen.add(task.id)
+    # Errors come in task order: a bad task before the first duplicate id is reported first.
+    for task in checked:
         _validate_task(task)
+    if checked is not tasks:
+        task_id = tasks[len(checked)].id
+        raise NetworkError(f"duplicate task id {task_id!r}", [task_id])
     parent = _check_parents(tasks, index)
 
     has_children = [False] * len(tasks)
     for p in parent:
         if p != -1:
             has_children[p] = True
-    node_of_task = [-1] * len(tasks)
-    task_of_node: list[int] = []
-    for position, task in enumerate(tasks):
-        if has_children[position]:
-            if task.milestone:
-                raise NetworkError(f"milestone {task.id} cannot have children", [task.id])
-            if task.constraint is not None or task.has_progress or task.remaining is not None:
-                raise NetworkError(
-                    f"summary task {task.id} cannot carry a constraint or progress; "
-                    "set them on its children",
-                    [task.id],
-                )
-            continue
-        node_of_task[position] = len(task_of_node)
-        task_of_node.append(position)
-
     leaves: dict[int, list[int]] = {p: [] for p in range(len(tasks)) if has_children[p]}
-    for node, position in enumerate(task_of_node):
-        ancestor = parent[position]
-        while ancestor != -1:
-            leaves[ancestor].append(node)
-            ancestor = parent[ancestor]
+    if not leaves:
+        node_of_task = list(range(len(tasks)))
+        task_of_node = list(range(len(tasks)))
+    else:
+        node_of_task = [-1] * len(tasks)
+        task_of_node = []
+        for position, task in enumerate(tasks):
+            if has_children[position]:
+                if task.milestone:
+                    raise NetworkError(f"milestone {task.id} cannot have children", [task.id])
+                if task.constraint is not None or task.has_progress or task.remaining is not None:
+                    raise NetworkError(
+                        f"summary task {task.id} cannot carry a constraint or progress; "
+                        "set them on its children",
+                        [task.id],
+                    )
+                continue
+            node_of_task[position] = len(task_of_node)
+            task_of_node.append(position)
+        for node, position in enumerate(task_of_node):
+            ancestor = parent[position]
+            while ancestor != -1:
+                leaves[ancestor].append(node)
+                ancestor = parent[ancestor]
 
-    preds: list[list[Link]] = [[] for _ in task_of_node]
-    succs: list[list[int]] = [[] for _ in task_of_node]
-    link_count = 0
-    for dependency in dependencies:
-        source, target = dependency.predecessor, dependency.successor
-        first = index.get(source, -1)
-        second = index.get(target, -1)
-        if first == -1 or second == -1:
-            unknown = [task_id for task_id in (source, target) if task_id not in index]
-            raise NetworkError(
-                f"dependency {source} → {target} names unknown task(s) {', '.join(unknown)}",
-                unknown,
-            )
-        if first == second:
-            raise NetworkError(f"task {source} depends on itself", [source])
-        kind = dependency.type
-        # Identity tests: Enum hashing runs in Python and would dominate this loop.
-        from_finish = kind is DependencyType.FS or kind is DependencyType.FF
-        to_finish = kind is DependencyType.FF or kind is DependencyType.SF
-        if not (has_children[first] or has_children[second]):
-            # The common leaf-to-leaf link skips the summary expansion below.
-            from_node, to_node = node_of_task[first], node_of_task[second]
-            preds[to_node].append((from_node, from_finish, to_finish, dependency.lag))
-            succs[from_node].append(to_node)
-            link_count += 1
-            continue
-        if _is_ancestor(parent, first, second) or _is_ancestor(parent, second, first):
+    # The links are read column by column with C-level maps: a Python loop over the
+    # dependencies would cost several times more for 100,000s of them.
+    count = len(dependencies)
+    first = np.fromiter(
+        map(index.get, map(_predecessor, dependencies), repeat(-1)), np.int64, count
+    )
+    second = np.fromiter(map(index.get, map(_successor, dependencies), repeat(-1)), np.int64, count)
+    kinds = np.fromiter(map(id, map(_type, dependencies)), np.int64, count)
+    bits = np.zeros(count, np.int64)
+    for kind_id, kind_bits in _LINK_BITS.items():
+        bits[kinds == kind_id] = kind_bits
+    lags = np.fromiter(map(_lag, dependencies), np.int64, count)
+    invalid = (first == -1) | (second == -1) | (first == second)
+    first_invalid = int(np.argmax(invalid)) if count and invalid.any() else count
+    summaries = np.asarray(has_children, dtype=np.bool_)
+    if summaries.any() and count:
+        known_first, known_second = np.maximum(first, 0), np.maximum(second, 0)
+        expanded = np.flatnonzero(summaries[known_first] | summaries[known_second]).tolist()
+    else:
+        expanded = []
+    # Errors are reported for the first offending dependency, in the order given.
+    for at in expanded:
+        if at > first_invalid:
+            break
+        if at < first_invalid and (
+            _is_ancestor(parent, int(first[at]), int(second[at]))
+            or _is_ancestor(parent, int(second[at]), int(first[at]))
+        ):
+            source, target = dependencies[at].predecessor, dependencies[at].successor
             raise NetworkError(
                 f"dependency {source} → {target} links a summary task to its own descendant",
                 [source, target],
             )
-        from_nodes = leaves[first] if has_children[first] else [node_of_task[first]]
-        to_nodes = leaves[second] if has_children[second] else [node_of_task[second]]
-        for to_node in to_nodes:
-            incoming = preds[to_node]
-            for from_node in from_nodes:
-                incoming.append((from_node, from_finish, to_finish, dependency.lag))
-                succs[from_node].append(to_node)
-                link_count += 1
+    if first_invalid < count:
+        _reject(dependencies[first_invalid], index)
+
+    nodes = np.asarray(node_of_task, dtype=np.int64)
+    if not expanded:
+        link_from, link_to, link_bits, link_lag = nodes[first], nodes[second], bits, lags
+    else:
+        # A summary link becomes one link per pair of leaves, in place of the dependency.
+        pieces: list[tuple[IntArray, IntArray, IntArray, IntArray]] = []
+        done = 0
+        for at in expanded:
+            if done < at:
+                run = slice(done, at)
+                pieces.append((nodes[first[run]], nodes[second[run]], bits[run], lags[run]))
+            head, tail = int(first[at]), int(second[at])
+            from_nodes = np.asarray(
+                leaves[head] if has_children[head] else [node_of_task[head]], np.int64
+            )
+            to_nodes = np.asarray(
+                leaves[tail] if has_children[tail] else [node_of_task[tail]], np.int64
+            )
+            pairs = len(from_nodes) * len(to_nodes)
+            pieces.append(
+                (
+                    np.tile(from_nodes, len(to_nodes)),
+                    np.repeat(to_nodes, len(from_nodes)),
+                    np.full(pairs, bits[at], np.int64),
+                    np.full(pairs, lags[at], np.int64),
+                )
+            )
+            done = at + 1
+        if done < count:
+            run = slice(done, count)
+            pieces.append((nodes[first[run]], nodes[second[run]], bits[run], lags[run]))
+        link_from, link_to, link_bits, link_lag = (
+            np.concatenate([piece[column] for piece in pieces]) for column in range(4)
+        )
 
     return Graph(
         index=index,
         task_of_node=task_of_node,
         node_of_task=node_of_task,
-        preds=preds,
-        succs=succs,
         summary_leaves=leaves,
-        link_count=link_count,
+        link_from=link_from,
+        link_to=link_to,
+        link_from_finish=(link_bits & 1).astype(np.bool_),
+        link_to_finish=(link_bits & 2).astype(np.bool_),
+        link_lag=link_lag,
     )
+
+
+def _reject(dependency: Dependency, index: dict[str, int]) -> None:
+    """Raise the NetworkError for a dependency on an unknown task or on itself."""
+    source, target = dependency.predecessor, dependency.successor
+    unknown = [task_id for task_id in (source, target) if task_id not in index]
+    if unknown:
+        raise NetworkError(
+            f"dependency {source} → {target} names unknown task(s) {', '.join(unknown)}",
+            unknown,
+        )
+    raise NetworkError(f"task {source} depends on itself", [source])
 
 
 def _is_ancestor(parent: list[int], ancestor: int, position: int) -> bool:
