@@ -788,8 +788,9 @@ def plan_forecast(
     """Simulate the plan `iterations` times and return finish percentiles as dates.
 
     Packages with a three-point estimate draw their duration from it (PERT-beta); the others keep
-    their fixed duration. Progress is ignored: the forecast treats the network as a plan. The same
-    seed gives the same forecast for the same plan.
+    their fixed duration. Recorded progress is kept and, once work has begun, nothing still to do
+    starts before now (the status date), as in the schedule. The same seed gives the same forecast
+    for the same plan at the same moment.
     """
     work_check(user=user, project=project, action="view")
     if not 1 <= iterations <= FORECAST_MAX_ITERATIONS:
@@ -815,9 +816,14 @@ def plan_forecast(
         and wp.most_likely is not None
         and wp.pessimistic is not None
     }
+    # The status date as in plan_compute: once work has begun, nothing left starts in the past.
+    started = any(wp.actual_start for wp in packages)
+    status_date = cal.offset_of(timezone.now()) if started else None
     try:
         network = network_build(packages, links, cal)
-        result = forecast(network, estimates, iterations=iterations, seed=seed)
+        result = forecast(
+            network, estimates, iterations=iterations, seed=seed, status_date=status_date
+        )
     except (SchedulingError, ValueError) as exc:
         raise ValidationError({"forecast": str(exc)}) from None
 
@@ -860,8 +866,9 @@ def plan_forecast_cached(
     """Return `plan_forecast` for the plan as it is now, simulating only after it changed.
 
     Every plan change writes an audit event, so the project's latest audit sequence number
-    identifies the plan's state: the result is cached under it (with the fixed seed the
-    forecast of one state is always the same). A plan that cannot be simulated gives None.
+    identifies the plan's state: the result is cached under it for the current day (the fixed seed
+    gives the same draws; the status date, which holds back unstarted work, moves on each day). A
+    plan that cannot be simulated gives None.
     """
     work_check(user=user, project=project, action="view")
     seq = (
@@ -870,7 +877,11 @@ def plan_forecast_cached(
         .values_list("seq", flat=True)
         .first()
     )
-    key = f"work:forecast:{project.pk}:{project.created_at.timestamp()}:{seq}:{iterations}:{seed}"
+    day = timezone.now().date().isoformat()
+    key = (
+        f"work:forecast:{project.pk}:{project.created_at.timestamp()}:{seq}:{day}:"
+        f"{iterations}:{seed}"
+    )
     cached = cache.get(key)
     if cached is not None:
         return cached[0]
