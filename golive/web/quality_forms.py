@@ -186,7 +186,7 @@ class ExecutionForm(forms.Form):
     )
     evidence_file = forms.FileField(label="Evidence file", required=False)
 
-    STEP_CHOICES = [("passed", "Passed"), ("failed", "Failed")]
+    STEP_CHOICES = [("passed", "Passed"), ("failed", "Failed"), ("blocked", "Blocked")]
 
     def __init__(self, *args, case_steps: list[dict], **kwargs):
         super().__init__(*args, **kwargs)
@@ -215,9 +215,14 @@ class ExecutionForm(forms.Form):
         if not self.case_steps:
             return None
         data = self.cleaned_data
+        marked = [data.get(f"step_{i}") or "" for i in range(len(self.case_steps))]
+        notes = [data.get(f"note_{i}", "") for i in range(len(self.case_steps))]
+        if not any(marked) and not any(notes):
+            return None
+        # A step left unmarked was not run: it counts as skipped.
         return [
-            {"outcome": data.get(f"step_{i}") or "", "note": data.get(f"note_{i}", "")}
-            for i in range(len(self.case_steps))
+            {"outcome": outcome or "skipped", "note": note}
+            for outcome, note in zip(marked, notes, strict=True)
         ]
 
 

@@ -117,6 +117,11 @@ urlpatterns = [
         quality_runs.quality_execute,
         name="quality_execute",
     ),
+    path(
+        "p/<str:key>/quality/results/<int:result_id>/evidence/",
+        quality_runs.quality_evidence,
+        name="quality_evidence",
+    ),
     path("p/<str:key>/quality/defects/", quality_defects.quality_defects, name="quality_defects"),
     path(
         "p/<str:key>/quality/defects/<int:number>/",

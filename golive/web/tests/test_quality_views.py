@@ -256,6 +256,26 @@ class PlanAndCasePageTests:
         assert case.plan_id == world["plan"].pk
         assert [s["action"] for s in case.steps] == ["Open the order", "Refund it"]
 
+    def test_plan_list_and_plan_queries_do_not_grow(self, client, project, team, world):
+        """Plans and a plan's cases take the same number of queries for few or many rows."""
+        manager = project.manager
+        plan = world["plan"]
+        client.force_login(team["viewer"])
+        with CaptureQueriesContext(connection) as small_list:
+            client.get(url("quality_plans", project))
+        with CaptureQueriesContext(connection) as small_plan:
+            client.get(url("quality_plan", project, plan_id=plan.pk))
+        for i in range(10):
+            testing.test_plan_create(actor=manager, project=project, name=f"P{i}", owner=manager)
+            req = RequirementFactory(project=project)
+            TestCaseFactory(project=project, plan=plan, requirements=[req])
+        with CaptureQueriesContext(connection) as large_list:
+            client.get(url("quality_plans", project))
+        with CaptureQueriesContext(connection) as large_plan:
+            client.get(url("quality_plan", project, plan_id=plan.pk))
+        assert len(large_list) == len(small_list)
+        assert len(large_plan) == len(small_plan)
+
     def test_unknown_requirement_shows_error(self, client, project, team, world):
         """A case naming a requirement that does not exist is refused, nothing stored."""
         client.force_login(team["contributor"])
@@ -328,6 +348,29 @@ class RunPageTests:
         assert result.outcome == "passed"
         assert result.steps[0] == {"outcome": "passed", "note": "both there"}
         assert result.evidence_note == "Screenshot in ticket"
+
+    def test_evidence_file_downloads_for_members_only(self, client, project, team, world, outsider):
+        """An evidence file attached during execution downloads for a viewer, 404 for others."""
+        client.force_login(team["contributor"])
+        client.post(
+            url("quality_execute", project, run_id=world["run"].pk, case_id=world["case"].pk),
+            {
+                "outcome": "passed",
+                "evidence_file": SimpleUploadedFile("ledger.csv", b"a,b\n1,2\n"),
+            },
+        )
+        result = TestResult.objects.get(run=world["run"], case=world["case"])
+        target = url("quality_evidence", project, result_id=result.pk)
+        client.force_login(team["viewer"])
+        assert (
+            b"Evidence file"
+            in client.get(url("quality_run", project, run_id=world["run"].pk)).content
+        )
+        response = client.get(target)
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content) == b"a,b\n1,2\n"
+        client.force_login(outsider)
+        assert client.get(target).status_code == 404
 
     def test_raise_defect_prefills_from_result(self, client, project, team, world):
         """The raise-defect link opens the report form filled from the failed result."""
@@ -407,6 +450,31 @@ class DefectPageTests:
         )
         assert response.status_code == 422
         assert "not possible from there" in response.content.decode()
+        defect.refresh_from_db()
+        assert defect.status == "triaged"
+
+    def test_triage_assigns_and_stale_version_is_refused(self, client, project, team, world):
+        """Triage can assign the defect; a button pressed on an old copy changes nothing."""
+        defect = world["defect"]
+        target = url("quality_defect", project, number=defect.number)
+        client.force_login(team["contributor"])
+        response = client.post(
+            target,
+            {
+                "op": "transition",
+                "action": "triage",
+                "assignee": team["contributor"].username,
+                "version": defect.version,
+            },
+        )
+        assert response.status_code == 302
+        defect.refresh_from_db()
+        assert defect.assignee_id == team["contributor"].pk
+        response = client.post(
+            target, {"op": "transition", "action": "start", "version": defect.version - 1}
+        )
+        assert response.status_code == 409
+        assert "changed by someone else" in response.content.decode()
         defect.refresh_from_db()
         assert defect.status == "triaged"
 
@@ -495,6 +563,21 @@ class SignOffPageTests:
         )
         assert response.status_code == 403
         assert not SignOff.objects.filter(name="X").exists()
+
+    def test_list_queries_do_not_grow(self, client, project, team):
+        """The sign-off list takes the same number of queries for 1 or 10 sign-offs."""
+        manager = project.manager
+        client.force_login(team["viewer"])
+        signoff_open(actor=manager, project=project, name="S0", approvers=[team["approver"]])
+        with CaptureQueriesContext(connection) as small:
+            client.get(url("quality_signoffs", project))
+        for i in range(1, 10):
+            signoff_open(
+                actor=manager, project=project, name=f"S{i}", approvers=[team["approver"], manager]
+            )
+        with CaptureQueriesContext(connection) as large:
+            client.get(url("quality_signoffs", project))
+        assert len(large) == len(small)
 
     def test_quorum_above_approvers_is_refused(self, client, project, team):
         """A quorum larger than the approvers named is refused on the form."""

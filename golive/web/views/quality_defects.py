@@ -121,6 +121,7 @@ def _detail(request, project, defect, *, status=200, errors=(), flag_form=None, 
     context = {
         "defect": defect,
         "actions": defect_actions(defect.status),
+        "members": _members(request, project),
         "quality": quality_permissions(user=request.user, project=project),
         "errors": list(errors),
         "failed_action": failed,

@@ -1,7 +1,9 @@
 """Test runs: the list, a manual run, JUnit uploads, one run's results, manual execution."""
 
+import os
+
 from django.contrib import messages
-from django.http import HttpResponseBadRequest
+from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -14,6 +16,7 @@ from golive.quality.selectors.testing import (
     test_case_get,
     test_cases_to_execute,
     test_plan_list,
+    test_result_get,
     test_result_list,
     test_run_get,
     test_run_list,
@@ -152,4 +155,18 @@ def quality_execute(request, key, run_id, case_id):
     }
     return project_page(
         request, project, "web/quality_execute.html", context, section="quality", status=status
+    )
+
+
+@web_view
+def quality_evidence(request, key, result_id):
+    """Download a result's evidence file, for members who may see the project's tests."""
+    project = project_get_for_user(user=request.user, key=key)
+    result = test_result_get(user=request.user, project=project, result_id=result_id)
+    if not result.evidence_file:
+        raise Http404("This result has no evidence file.")
+    return FileResponse(
+        result.evidence_file.open("rb"),
+        as_attachment=True,
+        filename=os.path.basename(result.evidence_file.name),
     )
