@@ -17,7 +17,7 @@ from django.utils import timezone
 from golive.projects.models import Project
 from golive.scheduling.calendar import CalendarError, WorkCalendar, WorkingPeriod
 from golive.scheduling.cpm import Schedule, schedule
-from golive.scheduling.errors import SchedulingError
+from golive.scheduling.errors import ConstraintError, SchedulingError
 from golive.scheduling.network import (
     Constraint,
     ConstraintKind,
@@ -57,7 +57,30 @@ def calendar_build(calendar: ProjectCalendar) -> WorkCalendar:
         origin = datetime.combine(calendar.schedule_start, time(0, 0), tzinfo=ZoneInfo(zone))
         return WorkCalendar(zone, week, exceptions, origin=origin)
     except (CalendarError, ValueError, TypeError) as exc:
-        raise ValidationError({"calendar": f"The project calendar is invalid: {exc}"}) from None
+        message = _calendar_message(str(exc))
+        raise ValidationError({"calendar": f"The project calendar is invalid: {message}"}) from None
+
+
+# The library speaks to programmers (END_OF_DAY, WorkingPeriod); the page speaks to planners.
+_CALENDAR_WORDING = (
+    (
+        "(a period ending at midnight ends at END_OF_DAY, 24:00)",
+        "(write a period that ends at midnight as ending at 24:00)",
+    ),
+    ("(write 24:00 as END_OF_DAY)", "(write midnight at the end of a day as 24:00)"),
+    ("END_OF_DAY", "24:00"),
+    ("a sequence of WorkingPeriod", "a list of working periods such as 08:00-12:00"),
+    ("WorkingPeriod", "working period"),
+    ("datetime.time", "time"),
+    ("datetime.date", "date"),
+)
+
+
+def _calendar_message(message: str) -> str:
+    """Return a calendar error in the planner's words, without the library's internal names."""
+    for internal, plain in _CALENDAR_WORDING:
+        message = message.replace(internal, plain)
+    return message
 
 
 @dataclass(frozen=True)
@@ -243,18 +266,56 @@ def plan_compute(
         network = network_build(packages, dependencies, cal, floors=floors)
         result = schedule(network, status_date=status_date)
     except SchedulingError as exc:
-        raise ValidationError({"schedule": _named(str(exc), by_id)}) from None
+        raise ValidationError({"schedule": _named(exc, by_id, cal, project.time_zone)}) from None
     return PlanResult(result, cal, by_id)
 
 
-def _named(message: str, by_id: dict[int, WorkPackage]) -> str:
-    """Replace package ids in a library message by their WBS code and name."""
+# The offsets in a ConstraintError's detail, after the phrase saying whether each is a start.
+_OFFSET_AFTER = re.compile(
+    r"\b(?P<phrase>must start on|cannot start before|must finish no later than|"
+    r"cannot finish before|must finish by|must finish on)\s+(?P<offset>-?\d+)\b"
+)
+
+
+def _named(
+    exc: SchedulingError, by_id: dict[int, WorkPackage], cal: WorkCalendar, zone: str
+) -> str:
+    """Return a library error for people: packages by WBS code and name, offsets as dates.
+
+    A ConstraintError names its package and gives working-minute offsets in its detail: each
+    becomes the date and time it stands for in the project's time zone. Other errors name their
+    packages by id; only those ids (every number when the error lists none) are replaced.
+    """
+
+    def package(task_id: str) -> str:
+        wp = by_id.get(int(task_id)) if task_id.isdigit() else None
+        return f"{wp.wbs} {wp.name}".strip() if wp else task_id
+
+    if isinstance(exc, ConstraintError):
+        return f"{package(exc.task_id)} {_dated(exc.detail, cal, zone)}"
+    ids = {str(task_id) for task_id in getattr(exc, "task_ids", ())}
 
     def name(match: re.Match[str]) -> str:
-        wp = by_id.get(int(match.group(0)))
-        return f"{wp.wbs} {wp.name}".strip() if wp else match.group(0)
+        text = match.group(0)
+        return package(text) if not ids or text in ids else text
 
-    return re.sub(r"\b\d+\b", name, message)
+    return re.sub(r"\b\d+\b", name, str(exc))
+
+
+def _dated(detail: str, cal: WorkCalendar, zone: str) -> str:
+    """Replace the offsets in a constraint error's detail by dates ("Fri 2026-12-04 17:00")."""
+    tz = ZoneInfo(zone)
+
+    def date_of(match: re.Match[str]) -> str:
+        phrase = match.group("phrase")
+        try:
+            # A finish at a period boundary is the close of the day before (Friday 17:00).
+            when = cal.instant_at(int(match.group("offset")), end="finish" in phrase)
+        except CalendarError:
+            return match.group(0)
+        return f"{phrase} {when.astimezone(tz):%a %Y-%m-%d %H:%M}"
+
+    return _OFFSET_AFTER.sub(date_of, detail)
 
 
 def plan_apply(result: PlanResult) -> int:
