@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from datetime import date, datetime, time
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from golive.projects.models import Project
-from golive.resources.models import LevelingHold, ProcurementItem
-from golive.work.planning import StartFloor, start_floor_provider
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from golive.projects.models import Membership, Project
+from golive.resources.models import Assignment, LevelingHold, ProcurementItem, Resource
+from golive.scheduling.calendar import WorkCalendar
+from golive.scheduling.leveling import Demand
+from golive.scheduling.leveling import Resource as LevelResource
+from golive.scheduling.network import Network
+from golive.work.models import Dependency, WorkPackage
+from golive.work.planning import (
+    PlanResult,
+    StartFloor,
+    network_build,
+    plan_compute,
+    start_floor_provider,
+    start_floors,
+)
 
 PROCUREMENT = "procurement"
 LEVELING = "leveling"
@@ -69,3 +86,161 @@ def leveling_floors(project: Project, package_ids: list[int]) -> Mapping[int, St
 
 start_floor_provider(delivery_floors, source="a procurement delivery")
 start_floor_provider(leveling_floors, source="resource leveling")
+
+
+# The bridge to golive.scheduling.leveling -------------------------------------------------------
+
+# A resource's capacity is 100 units (all of it); an assignment at `units` percent demands
+# `units` of them. That is the same ratio as capacity_hours x 100 against units x capacity_hours,
+# without fractions: leveling only compares each resource's demand with its own capacity.
+FULL = 100
+# Leveling runs on an hour grid when every duration, lag and start is a whole hour (plans are
+# estimated in hours and days; the model is 60 times smaller than on minutes and solves much
+# faster); otherwise on a quarter-hour grid, where a start may round up by at most 14 minutes.
+HOUR, QUARTER = 60, 15
+
+
+@dataclass(frozen=True)
+class LevelingInput:
+    """What the solver needs: the plan without leveling holds, resources and demands."""
+
+    network: Network
+    resources: list[LevelResource]
+    demands: list[Demand]
+    plan: PlanResult
+    status_date: int | None
+    time_unit: int
+    package_labels: dict[int, str]
+    resource_labels: dict[int, str]
+
+    def name(self, message: str) -> str:
+        """Replace the solver's task ids (P12) and resource ids (R3) by names."""
+
+        def package(match: re.Match[str]) -> str:
+            return self.package_labels.get(int(match.group(1)), match.group(0))
+
+        def resource(match: re.Match[str]) -> str:
+            return self.resource_labels.get(int(match.group(1)), match.group(0))
+
+        return re.sub(r"\bR(\d+)\b", resource, re.sub(r"\bP(\d+)\b", package, message))
+
+
+def package_label(wp: WorkPackage) -> str:
+    return f"{wp.wbs} {wp.name}".strip()
+
+
+def leveling_input(project: Project) -> LevelingInput:
+    """Build the leveling problem of a project from its stored plan and resources.
+
+    Deliveries stay start floors; the holds of an earlier leveling do not (leveling again
+    starts from the plan itself). Refuse, naming the package and the resource, a demand on a
+    resource without capacity, above its capacity, or of a person who left the project.
+    """
+    packages = list(WorkPackage.objects.filter(project=project).order_by("position", "id"))
+    floors = start_floors(project, [wp.pk for wp in packages])
+    unheld = {
+        pk: [f for f in found if f.key is None or f.key[0] != LEVELING]
+        for pk, found in floors.items()
+    }
+    plan = plan_compute(project, packages, floors=unheld)
+    cal = plan.calendar
+    started = any(wp.actual_start for wp in packages)
+    status_date = cal.offset_of(timezone.now()) if started else None
+    links = list(Dependency.objects.filter(project=project).order_by("id"))
+    base = network_build(packages, links, cal, floors=unheld)
+    network = Network(
+        [
+            replace(task, id=f"P{task.id}", parent=f"P{task.parent}" if task.parent else None)
+            for task in base.tasks
+        ],
+        [
+            replace(link, predecessor=f"P{link.predecessor}", successor=f"P{link.successor}")
+            for link in base.dependencies
+        ],
+    )
+    labels = {wp.pk: package_label(wp) for wp in packages}
+    summaries = {wp.parent_id for wp in packages if wp.parent_id}
+    members = set(Membership.objects.filter(project=project).values_list("user_id", flat=True))
+    assignments = list(
+        Assignment.objects.filter(work_package__project=project)
+        .select_related("resource")
+        .prefetch_related("resource__time_off")
+        .order_by("id")
+    )
+    used = {a.resource_id: a.resource for a in assignments}
+    horizon = plan.schedule.finish + sum(wp.duration for wp in packages) + 1
+    resources = [
+        LevelResource(
+            id=f"R{r.pk}",
+            capacity=FULL if r.capacity_hours > 0 else 0,
+            name=r.name,
+            unavailable=_unavailable(r, cal, horizon),
+        )
+        for r in used.values()
+    ]
+    demands = []
+    for a in assignments:
+        wp_label, r = labels[a.work_package_id], a.resource
+        if a.work_package_id in summaries:
+            continue  # a summary's own assignments describe its children's work
+        if not r.active:
+            raise ValidationError(
+                {"assignments": f"{wp_label} needs {r.name}, who is no longer active."}
+            )
+        if r.capacity_hours <= 0:
+            raise ValidationError(
+                {"assignments": f"{wp_label} needs {r.name}, who has no capacity (0 h a day)."}
+            )
+        if a.units > FULL:
+            raise ValidationError(
+                {
+                    "assignments": f"{wp_label} needs {a.units} % of {r.name}, more than their "
+                    f"capacity (100 %); lower the units or assign someone else as well."
+                }
+            )
+        if r.user_id is not None and r.user_id not in members:
+            raise ValidationError(
+                {
+                    "assignments": f"{wp_label} needs {r.name}, whose user is no longer a "
+                    f"member of {project.key}."
+                }
+            )
+        demands.append(Demand(f"P{a.work_package_id}", f"R{r.pk}", a.units))
+    return LevelingInput(
+        network=network,
+        resources=resources,
+        demands=demands,
+        plan=plan,
+        status_date=status_date,
+        time_unit=_time_unit(base, plan),
+        package_labels=labels,
+        resource_labels={r.pk: r.name for r in used.values()},
+    )
+
+
+def _time_unit(network: Network, plan: PlanResult) -> int:
+    """Return 60 when the plan's numbers are whole hours, else 15 (see HOUR)."""
+    numbers = [t.duration for t in network.tasks] + [d.lag for d in network.dependencies]
+    numbers += plan.schedule.tasks.column("early_start")
+    return HOUR if all(n % HOUR == 0 for n in numbers) else QUARTER
+
+
+def _unavailable(
+    resource: Resource, cal: WorkCalendar, horizon: int
+) -> tuple[tuple[int, int], ...]:
+    """Return the windows (working-minute offsets) a resource cannot work: time off and the
+    days outside its availability window."""
+    zone = ZoneInfo(cal.time_zone)
+
+    def at(day: date) -> int:
+        return cal.offset_of(datetime.combine(day, time(0, 0), tzinfo=zone))
+
+    windows: list[tuple[int, int]] = []
+    if resource.available_from is not None:
+        windows.append((min(0, at(resource.available_from)) - 1, at(resource.available_from)))
+    if resource.available_to is not None:
+        end = at(resource.available_to + timedelta(days=1))
+        windows.append((end, max(end, horizon) + 1))
+    for off in resource.time_off.all():
+        windows.append((at(off.start), at(off.end + timedelta(days=1))))
+    return tuple(sorted((lo, hi) for lo, hi in windows if hi > lo))
