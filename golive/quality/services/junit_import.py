@@ -5,16 +5,18 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connections, router, transaction
-from django.db.models import Field, Model
+from django.db import IntegrityError, connections, router, transaction
+from django.db.models import Field, FileField, Model
 from django.utils import timezone
 
 from golive.accounts.models import User
 from golive.audit.services import audit_record
+from golive.errors import Conflict
 from golive.projects.models import Project
 from golive.quality.access import quality_check
 from golive.quality.junit import Case, JUnitError, read_all
@@ -136,6 +138,13 @@ def _case_ids(project: Project) -> dict[str, int]:
     return dict(TestCase.objects.filter(project=project).values_list("key", "id"))
 
 
+def _delete_files(names: list[str]) -> None:
+    field = _field(TestResult, "evidence_file")
+    assert isinstance(field, FileField)
+    for name in names:
+        field.storage.delete(name)
+
+
 def _field(model: type[Model], name: str) -> Field[Any, Any]:
     field = model._meta.get_field(name)
     assert isinstance(field, Field)
@@ -210,14 +219,37 @@ def junit_import(
         )
     reports = junit_reports_read(sources)
     latest: dict[str, Case] = {}
-    reported = 0
-    for _name, cases in reports:
-        reported += len(cases)
+    for _file, cases in reports:
         for case in cases:
             key = _key(case.key)
             latest.pop(key, None)  # re-insert: the last report of a case decides its place
             latest[key] = case
     now = timezone.now()
+    try:
+        summary = _store(actor, project, name, reports, latest, test_type, build, environment, now)
+    except IntegrityError:
+        # Only a concurrent import can get here: it created the run or some of the cases
+        # between our reads and writes. Ours was rolled back whole.
+        raise Conflict(
+            f"Another import into {project.key} stored the same run or test cases at the same "
+            f"time; nothing of this import was stored. Push the reports again."
+        ) from None
+    return summary
+
+
+def _store(
+    actor: User,
+    project: Project,
+    name: str,
+    reports: list[tuple[str, list[Case]]],
+    latest: dict[str, Case],
+    test_type: str,
+    build: str,
+    environment: str,
+    now: datetime,
+) -> ImportSummary:
+    """Write the run, the new cases, the results and the audit event in one transaction."""
+    reported = sum(len(cases) for _file, cases in reports)
     with transaction.atomic():
         quality_check(user=actor, project=project, action="execute")
         run = TestRun.objects.select_for_update().filter(project=project, name=name).first()
@@ -251,9 +283,11 @@ def junit_import(
         )
         if new_keys:
             case_ids = _case_ids(project)
-        earlier: set[int] = set()
+        earlier: dict[int, str] = {}
         if not created_run:
-            earlier = set(TestResult.objects.filter(run=run).values_list("case_id", flat=True))
+            earlier = dict(
+                TestResult.objects.filter(run=run).values_list("case_id", "evidence_file")
+            )
         counts = {"passed": 0, "failed": 0, "error": 0, "skipped": 0}
         flaky = 0
         rows = []
@@ -284,7 +318,12 @@ def junit_import(
             },
             conflict=None if created_run else ["run", "case"],
         )
-        replaced = len(earlier & {case_ids[key] for key in latest})
+        imported = {case_ids[key] for key in latest}
+        replaced = len(imported & set(earlier))
+        # A replaced manual result's evidence file belongs to nobody any more.
+        orphans = [file for case_id, file in earlier.items() if file and case_id in imported]
+        if orphans:
+            transaction.on_commit(lambda: _delete_files(orphans))
         summary = ImportSummary(
             run=run,
             tests=len(latest),

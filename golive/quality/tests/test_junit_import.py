@@ -8,10 +8,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from golive.audit.models import AuditEvent
-from golive.errors import NotFound
+from golive.errors import Conflict, NotFound
 from golive.projects.tests.factories import ProjectFactory, UserFactory, team_for
 from golive.quality.models import TestCase, TestResult, TestRun
+from golive.quality.services import junit_import as junit_module
 from golive.quality.services.junit_import import junit_import
+from golive.quality.services.testing import test_result_record
 from golive.quality.tests import test_junit as reader_tests
 from golive.quality.tests.factories import TestCaseFactory, TestResultFactory, TestRunFactory
 
@@ -147,6 +149,33 @@ class JUnitImportTests:
         result = TestResult.objects.get(run=run)
         assert summary.replaced == 1 and result.outcome == "passed"
         assert result.evidence_note == ""
+
+    def test_replaced_manual_evidence_file_is_deleted(self, qa, django_capture_on_commit_callbacks):
+        """The evidence file of a manual result replaced by an import is removed after commit."""
+        project, team = qa
+        run = TestRunFactory(project=project, name="mixed")
+        manual = test_result_record(
+            actor=team["contributor"],
+            run=run,
+            case=TestCaseFactory(project=project, key="pkg.T::a"),
+            outcome="failed",
+            evidence_file=SimpleUploadedFile("shot.png", b"png"),
+        )
+        storage, name = manual.evidence_file.storage, manual.evidence_file.name
+        assert storage.exists(name)
+        with django_capture_on_commit_callbacks(execute=True):
+            push(qa, io.BytesIO(report(case("a"))), run="mixed")
+        assert not storage.exists(name)
+
+    def test_concurrent_import_is_a_conflict(self, qa, monkeypatch):
+        """A clash with an import that stored the same cases meanwhile is a Conflict; no trace."""
+        project, _team = qa
+        TestCaseFactory(project=project, key="pkg.T::a")
+        # Pretend the case did not exist yet when this import looked, as in a race.
+        monkeypatch.setattr(junit_module, "_case_ids", lambda project: {})
+        with pytest.raises(Conflict, match="Push the reports again"):
+            push(qa, io.BytesIO(report(case("a"))))
+        assert not TestRun.objects.exists() and not TestResult.objects.exists()
 
     def test_case_seen_twice_the_last_wins(self, qa):
         """Of a case reported twice (one file or several), the last report is stored."""
