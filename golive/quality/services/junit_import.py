@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -67,9 +68,9 @@ class ImportSummary:
 
 
 def _source_list(sources: Any) -> list[Any]:
-    if isinstance(sources, str | Path) or hasattr(sources, "read"):
-        return [sources]
-    return list(sources)
+    if isinstance(sources, str | Path | bytes) or hasattr(sources, "read"):
+        sources = [sources]
+    return [io.BytesIO(s) if isinstance(s, bytes) else s for s in sources]
 
 
 def _source_name(source: Any, number: int) -> str:
@@ -82,8 +83,9 @@ def _source_name(source: Any, number: int) -> str:
 def junit_reports_read(sources: Any) -> list[tuple[str, list[Case]]]:
     """Read every report completely; refuse the lot on the first one that cannot be read.
 
-    Return ``[(file name, cases)]`` in the order given. The error is a ValidationError on
-    ``file`` naming the file, the line and the reason.
+    `sources` holds paths, binary file objects (uploads included) or the XML as bytes; one
+    source alone is taken as a list of one. Return ``[(file name, cases)]`` in the order
+    given. The error is a ValidationError on ``file`` naming the file, the line and the reason.
     """
     reports = []
     for number, source in enumerate(_source_list(sources), start=1):

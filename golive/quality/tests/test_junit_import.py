@@ -213,11 +213,11 @@ class JUnitImportTests:
         assert again.created_cases == 0
 
     def test_uploaded_files_and_paths(self, qa, tmp_path):
-        """Sources may be uploaded files, file objects or paths; errors name the upload."""
+        """Sources may be paths, uploaded files or bytes, each named in the summary."""
         path = tmp_path / "a.xml"
         path.write_bytes(report(case("p")))
-        summary = push(qa, str(path), upload("b.xml", report(case("u"))))
-        assert summary.files == (str(path), "b.xml") and summary.tests == 2
+        summary = push(qa, str(path), upload("b.xml", report(case("u"))), report(case("x")))
+        assert summary.files == (str(path), "b.xml", "file 3") and summary.tests == 3
 
     def test_no_per_row_queries(self, qa, django_assert_max_num_queries):
         """Importing 500 cases takes a handful of queries, not one per case."""
