@@ -112,6 +112,7 @@ class QualityJourneyTests:
         screenshot("quality-defect-prefilled")
         form.get_by_role("button", name="Report defect").click()
         expect(page.get_by_text("DEF-1 reported.")).to_be_visible()
+        screenshot("quality-defect-new")
 
         workflow(page, "Triage")
         expect(page.get_by_text("DEF-1 is now triaged.")).to_be_visible()
@@ -236,9 +237,15 @@ class QualityJourneyTests:
         expect(row).to_contain_text("Refund an order")
         expect(row).to_contain_text("Failed")
         screenshot("quality-traceability-rows")
+        row.get_by_role("link", name="Refund an order").click()
+        expect(page.locator("main")).to_contain_text("Ledger entry missing")
+        screenshot("quality-case")
         page.goto("/p/ERP/quality/")
         expect(page.locator("svg.line-chart")).to_have_count(2)
         screenshot("quality-dashboard-history")
+        page.set_viewport_size({"width": 420, "height": 900})
+        page.goto("/p/ERP/quality/runs/")
+        screenshot("quality-runs-narrow")
 
 
 def _history(project, manager) -> None:
