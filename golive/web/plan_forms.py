@@ -1,5 +1,6 @@
 """Forms of the plan pages; durations are typed as days and hours on the project's calendar."""
 
+import re
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -271,13 +272,21 @@ class BaselineForm(PrefixedIdsForm):
 
 
 class CalendarForm(forms.Form):
-    """Working hours per weekday, the schedule start and the holidays."""
+    """Working hours per weekday, the schedule start and the exceptions (holidays, changed hours).
+
+    Each exception is a line: the date, the hours worked that day if any, and a name
+    (`2026-12-25 Christmas Day`, `2026-12-31 08:00-12:00 New Year's Eve`).
+    """
 
     schedule_start = forms.DateField(label="Schedule starts on", widget=DateInput)
     holidays = forms.CharField(
+        label="Holidays and changed hours",
         widget=forms.Textarea(attrs={"rows": 5}),
         required=False,
-        help_text="One per line: 2025-12-25 Christmas Day",
+        help_text=(
+            "One date per line. A holiday: 2026-12-25 Christmas Day. Changed hours: the hours "
+            "worked after the date, 2026-12-31 08:00-12:00 New Year's Eve."
+        ),
     )
     version = version_field()
 
@@ -298,7 +307,7 @@ class CalendarForm(forms.Form):
     def initial_for(calendar, exceptions) -> dict:
         initial = {
             "schedule_start": calendar.schedule_start,
-            "holidays": "\n".join(f"{e.date.isoformat()} {e.name}".strip() for e in exceptions),
+            "holidays": "\n".join(_exception_line(e) for e in exceptions),
             "version": calendar.version,
         }
         for day in range(7):
@@ -328,15 +337,54 @@ class CalendarForm(forms.Form):
             line = line.strip()
             if not line:
                 continue
-            day, _, name = line.partition(" ")
+            day, _, rest = line.partition(" ")
             try:
                 when = date.fromisoformat(day)
             except ValueError:
                 self.add_error("holidays", f"Line {number}: start with a date like 2025-12-25.")
                 continue
-            exceptions.append({"date": when, "name": name.strip(), "periods": []})
+            periods, name = _leading_periods(rest)
+            if periods is None:
+                self.add_error(
+                    "holidays",
+                    f"Line {number}: write the hours worked as 08:00-12:00, 13:00-15:00.",
+                )
+                continue
+            exceptions.append({"date": when, "name": name, "periods": periods})
         data["exceptions"] = exceptions
         return data
+
+
+# A period at the start of an exception's text, with the comma that may join the next one.
+_LEADING_PERIOD = re.compile(r"\s*(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*(,)?")
+
+
+def _leading_periods(text: str) -> tuple[list[list[str]] | None, str]:
+    """Split "08:00-12:00, 13:00-15:00 New Year's Eve" into its periods and its name.
+
+    Return None for the periods when a time is out of range or a comma promises a period that
+    does not follow.
+    """
+    periods: list[list[str]] = []
+    rest = text
+    while match := _LEADING_PERIOD.match(rest):
+        start, end, comma = match.groups()
+        if not (_is_hhmm(start) and _is_hhmm(end)):
+            return None, text.strip()
+        periods.append([_hhmm(start), _hhmm(end)])
+        rest = rest[match.end() :]
+        if not comma:
+            break
+    else:
+        if periods:  # a trailing comma with no period after it
+            return None, text.strip()
+    return periods, rest.strip()
+
+
+def _exception_line(exception) -> str:
+    """Return an exception as its line in the form: date, hours worked if any, name."""
+    hours = ", ".join(f"{start}-{end}" for start, end in exception.periods)
+    return " ".join(part for part in (exception.date.isoformat(), hours, exception.name) if part)
 
 
 def _is_hhmm(text: str) -> bool:

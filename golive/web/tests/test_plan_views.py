@@ -22,6 +22,7 @@ from golive.work.models import (
 from golive.work.services import (
     baseline_save,
     blocker_raise,
+    calendar_update,
     checkpoint_record,
     dependency_create,
     work_package_create,
@@ -713,6 +714,41 @@ class CalendarPageTests:
         assert calendar.exceptions.get().name == "Staff day"
         content = client.get(url("plan", project)).content.decode()
         assert "1 d 1 h" in content  # Design: 960 working minutes on a 420-minute day
+
+    def test_changed_hours_survive_a_round_trip(self, client, project, plan):
+        """A date with changed hours shows its hours, keeps them on save and can be edited."""
+        manager = project.manager
+        calendar_update(
+            actor=manager,
+            project=project,
+            exceptions=[
+                {"date": date(2030, 1, 1), "name": "New Year", "periods": []},
+                {"date": date(2030, 1, 2), "name": "Short day", "periods": [["08:00", "12:00"]]},
+            ],
+        )
+        client.force_login(manager)
+        response = client.get(url("plan_calendar", project))
+        assert "2030-01-02 08:00-12:00 Short day" in response.content.decode()
+        form = response.context["form"]
+        data = {name: form[name].value() for name in form.fields}
+        data["schedule_start"] = data["schedule_start"].isoformat()
+        assert client.post(url("plan_calendar", project), data).status_code == 302
+        calendar = ProjectCalendar.objects.get(project=project)
+        assert [(e.date, e.name, e.periods) for e in calendar.exceptions.all()] == [
+            (date(2030, 1, 1), "New Year", []),
+            (date(2030, 1, 2), "Short day", [["08:00", "12:00"]]),
+        ]
+        data.update(
+            holidays="2030-01-02 9:00-11:00, 13:00-15:00 Short day", version=calendar.version
+        )
+        assert client.post(url("plan_calendar", project), data).status_code == 302
+        assert [e.periods for e in calendar.exceptions.all()] == [
+            [["09:00", "11:00"], ["13:00", "15:00"]]
+        ]
+        data.update(holidays="2030-01-02 08:00-12:00, Short day", version=calendar.version + 1)
+        response = client.post(url("plan_calendar", project), data)
+        assert response.status_code == 422
+        assert "Line 1: write the hours worked as 08:00-12:00" in response.content.decode()
 
     def test_bad_hours_and_stale_version(self, client, project, plan):
         """Unreadable hours answer 422; a stale form answers 409 with the current values."""

@@ -1,4 +1,4 @@
-"""The project calendar (managers): working hours per weekday, schedule start, holidays."""
+"""The project calendar (managers): working hours per weekday, schedule start, exceptions."""
 
 from django.contrib import messages
 from django.shortcuts import redirect
