@@ -3,6 +3,7 @@
 Later capabilities extend the same project. Building it twice changes nothing.
 """
 
+import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -15,6 +16,16 @@ from golive.accounts.models import User
 from golive.gates.services import criterion_add, gate_create, gate_update
 from golive.projects.models import Project, Role
 from golive.projects.services import membership_set, project_create, success_criterion_create
+from golive.quality.services.defects import defect_report, defect_transition
+from golive.quality.services.junit_import import junit_import
+from golive.quality.services.signoffs import signoff_open, signoff_sign
+from golive.quality.services.testing import (
+    requirement_create,
+    test_case_create,
+    test_plan_create,
+    test_result_record,
+    test_run_create,
+)
 from golive.readiness.models import ItemStatus
 from golive.readiness.services import (
     readiness_item_approve,
@@ -146,6 +157,7 @@ def demo_build() -> tuple[Project, bool]:
     gate_update(actor=maria, gate=gate, approvers=[users["sam"], users["quinn"]], quorum=2)
     _plan(project, users, start=today - timedelta(days=7))
     _execution_review(project, users)
+    _quality(project, users)
     return project, True
 
 
@@ -347,3 +359,198 @@ def _execution_review(project: Project, users: dict[str, User]) -> None:
         label="Approved plan baselined",
         params={"name": "Approved plan"},
     )
+
+
+REQUIREMENTS = [
+    (
+        "FIN-001",
+        "Post supplier invoices with three-way match against PO and goods receipt.",
+        "must",
+    ),
+    ("FIN-002", "Run the month-end close in five working days or less.", "must"),
+    ("FIN-003", "Pay suppliers by SEPA credit transfer from the payment run.", "must"),
+    ("LOG-001", "Receive goods against purchase orders with barcode scanning.", "should"),
+    ("LOG-002", "Transfer stock between the Hamburg, Lyon and Porto warehouses.", "should"),
+    ("SEC-001", "Segregate duties: no user both creates and approves a payment.", "must"),
+]
+
+UAT_CASES = [
+    (
+        "UAT: invoice three-way match",
+        ["FIN-001"],
+        [
+            ("Create a PO for 10 units and post a goods receipt", "Goods receipt posted"),
+            ("Enter the supplier invoice for 10 units", "Invoice matched, no block"),
+            ("Enter an invoice for 12 units", "Invoice blocked for quantity variance"),
+        ],
+    ),
+    (
+        "UAT: SEPA payment run",
+        ["FIN-003"],
+        [
+            ("Propose a payment run for due invoices", "Proposal lists the due invoices"),
+            ("Approve and execute the run", "pain.001 file created for the bank"),
+        ],
+    ),
+    (
+        "UAT: payment approval needs a second user",
+        ["SEC-001"],
+        [("Create a payment and try to approve it yourself", "Approval refused")],
+    ),
+]
+
+CI_REPORT = b"""<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="erp-integration">
+  <testsuite name="finance" tests="4">
+    <testcase classname="finance.test_invoices" name="test_three_way_match" time="1.2"/>
+    <testcase classname="finance.test_invoices" name="test_quantity_variance_blocks" time="0.9"/>
+    <testcase classname="finance.test_payments" name="test_sepa_file_schema" time="2.4">
+      <failure message="pain.001: element CtgyPurp not expected" type="AssertionError">
+Schema validation failed at line 41: element CtgyPurp is not expected here.</failure>
+    </testcase>
+    <testcase classname="finance.test_close" name="test_accruals_reverse" time="3.1"/>
+  </testsuite>
+  <testsuite name="logistics" tests="3">
+    <testcase classname="logistics.test_receiving" name="test_barcode_receipt" time="0.7"/>
+    <testcase classname="logistics.test_transfers" name="test_transfer_hamburg_lyon" time="1.5"/>
+    <testcase classname="logistics.test_transfers" name="test_transfer_in_transit_stock" time="0.2">
+      <skipped message="Porto warehouse not configured in SIT yet"/>
+    </testcase>
+  </testsuite>
+</testsuites>
+"""
+
+
+def _quality(project: Project, users: dict[str, User]) -> None:
+    """Give the demo requirements, a UAT plan run by hand, a CI run, a defect and a sign-off."""
+    maria, quinn, chris = users["maria"], users["quinn"], users["chris"]
+    for ref, text, priority in REQUIREMENTS:
+        requirement_create(
+            actor=quinn,
+            project=project,
+            ref=ref,
+            text=text,
+            priority=priority,
+            source="Requirements R1",
+            status="approved",
+        )
+    plan = test_plan_create(
+        actor=quinn,
+        project=project,
+        name="UAT finance",
+        owner=quinn,
+        scope="Procure-to-pay and the payment run, with finance key users.",
+        environment="UAT",
+        entry_criteria="SIT passed; no open critical defects; key users trained.",
+        exit_criteria="All UAT cases passed; no open high or critical defects; sign-off by QA and the sponsor.",
+    )
+    cases = [
+        test_case_create(
+            actor=quinn,
+            project=project,
+            title=title,
+            type="uat",
+            plan=plan,
+            requirements=refs,
+            steps=[{"action": a, "expected": e} for a, e in steps],
+        )
+        for title, refs, steps in UAT_CASES
+    ]
+    run = test_run_create(
+        actor=quinn, project=project, name="UAT finance, cycle 1", plan=plan, environment="UAT"
+    )
+    test_result_record(
+        actor=chris,
+        run=run,
+        case=cases[0],
+        outcome="passed",
+        steps=[{"outcome": "passed", "note": ""}] * 3,
+        evidence_note="Matched invoice 5100000231; blocked invoice 5100000232.",
+    )
+    failed = test_result_record(
+        actor=chris,
+        run=run,
+        case=cases[1],
+        outcome="failed",
+        steps=[
+            {"outcome": "passed", "note": ""},
+            {"outcome": "failed", "note": "Bank rejects file"},
+        ],
+        message="The bank's test portal rejects the pain.001 file.",
+    )
+    test_result_record(
+        actor=chris,
+        run=run,
+        case=cases[2],
+        outcome="passed",
+        steps=[{"outcome": "passed", "note": ""}],
+    )
+    defect = defect_report(
+        actor=chris,
+        project=project,
+        title="SEPA payment file rejected by the bank",
+        description="pain.001 carries a CtgyPurp element the bank's schema does not allow.",
+        severity="critical",
+        found_in=failed,
+        requirements=["FIN-003"],
+    )
+    defect_transition(actor=quinn, defect=defect, action="triage", assignee=chris)
+
+    junit_import(
+        actor=chris,
+        project=project,
+        run_name="SIT nightly 2026-11-30",
+        sources=[io.BytesIO(CI_REPORT)],
+        test_type="regression",
+        build="erp-1.4.0-rc2",
+        environment="SIT",
+    )
+    signoff = signoff_open(
+        actor=maria,
+        project=project,
+        name="UAT finance cycle 1",
+        description="Finance key users accept procure-to-pay; payments wait for the bank fix.",
+        approvers=[quinn, users["sam"]],
+        quorum=2,
+        plan=plan,
+        runs=[run],
+    )
+    signoff_sign(actor=quinn, signoff=signoff, comment="Procure-to-pay accepted.")
+    gate = gate_create(
+        actor=maria,
+        project=project,
+        name="uat-exit",
+        title="UAT exit",
+        description="Finance UAT is done: tested, signed off, nothing serious open.",
+        approvers=[quinn, users["sam"]],
+        quorum=2,
+    )
+    for key, type_key, label, params in (
+        (
+            "no-high-defects",
+            "quality.no_open_defects",
+            "No open high or critical defects",
+            {"severity": "high"},
+        ),
+        (
+            "uat-pass-rate",
+            "quality.pass_rate",
+            "UAT pass rate at least 95 %",
+            {"type": "uat", "min_percent": 95},
+        ),
+        (
+            "uat-signed",
+            "quality.signoff_complete",
+            "UAT finance cycle 1 signed off",
+            {"name": signoff.name},
+        ),
+        (
+            "coverage",
+            "quality.requirement_coverage",
+            "Every requirement covered by a test",
+            {"min_percent": 100, "measure": "covered"},
+        ),
+    ):
+        criterion_add(
+            actor=maria, gate=gate, key=key, type_key=type_key, label=label, params=params
+        )
