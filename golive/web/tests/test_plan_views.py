@@ -1,6 +1,6 @@
 """The plan pages through Django's test client: roles, writes, refusals, htmx partials."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
@@ -22,6 +22,7 @@ from golive.work.models import (
 from golive.work.services import (
     baseline_save,
     blocker_raise,
+    blockers_escalate,
     calendar_update,
     checkpoint_record,
     dependency_create,
@@ -573,6 +574,32 @@ class BlockerPageTests:
         assert response.status_code == 422
         assert "Choose who owns this level." in response.content.decode()
         assert EscalationLevel.objects.count() == 2
+
+    def test_path_says_when_each_level_takes_a_blocker(self, client, project, team, plan):
+        """Each level after the first takes a blocker after the previous level's age, as it does."""
+        client.force_login(project.manager)
+        first, second = team["contributor"], project.manager
+        client.post(
+            url("escalation_path", project),
+            {
+                "owner_0": first.username,
+                "hours_0": "24",
+                "owner_1": second.username,
+                "hours_1": "48",
+            },
+        )
+        content = client.get(url("blockers", project)).content.decode()
+        path = content.split('<ol class="escalation-levels">')[1].split("</ol>")[0]
+        assert "takes a blocker once it has been open 24 h" in path
+        assert (
+            f"takes a blocker once it has been at level 1 ({first.display_name}) for 24 h, "
+            "and keeps it until it is resolved"
+        ) in path
+        assert "48 h" not in path and "older than" not in path
+        blocker = blocker_raise(actor=project.manager, package=plan["design"], reason="x")
+        now = blocker.raised_at + timedelta(hours=25)
+        assert [b.level for b in blockers_escalate(now=now)] == [1]
+        assert [b.level for b in blockers_escalate(now=now + timedelta(hours=25))] == [2]
 
     def test_current_owner_follows_the_level(self, client, project, team, plan):
         """An escalated blocker shows its level's owner."""

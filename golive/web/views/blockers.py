@@ -45,6 +45,8 @@ def _page(request, project, *, status=200, raise_form=None, esc_form=None, **ext
         "blockers": blocker_overview(user=request.user, project=project),
         "resolved": blocker_overview(user=request.user, project=project, resolved=True),
         "levels": levels,
+        # Each level takes a blocker after the previous level's age (level 1 after its own).
+        "path": list(zip(levels, [None, *levels], strict=False)),
         "raise_form": raise_form
         or BlockerRaiseForm(initial={"package": request.GET.get("wbs", "")}),
         "esc_form": esc_form or _escalation_form(members, levels),
