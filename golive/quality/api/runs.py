@@ -1,15 +1,17 @@
 """API: test runs, their results, manual results, JUnit imports and flaky cases."""
 
+import os
 from datetime import datetime
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.core.files import File as DjangoFile
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest
 from ninja import Field, File, Form, Query, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
+from golive.errors import NotFound
 from golive.projects.models import Project
 from golive.quality.api.base import QUALITY, project_for, router
 from golive.quality.api.cases import TypeName
@@ -17,6 +19,7 @@ from golive.quality.models import TestCase, TestResult, TestRun
 from golive.quality.selectors.testing import (
     flaky_cases,
     run_summary,
+    test_result_get,
     test_result_list,
     test_run_get,
     test_run_list,
@@ -337,6 +340,24 @@ def results_list(request: HttpRequest, key: str, run_id: int, filters: Query[Res
 def results_record(request: HttpRequest, key: str, run_id: int, payload: TestResultIn):
     run = _run(request, key, run_id)
     return 201, test_result_record(actor=request.user, run=run, **payload.dict())
+
+
+@router.get(
+    QUALITY + "/results/{result_id}/evidence",
+    response={200: None},
+    summary="Download a result's evidence file",
+    description="A result without a file gets 404.",
+)
+def results_evidence(request: HttpRequest, key: str, result_id: int):
+    project = project_for(request, key)
+    result = test_result_get(user=request.user, project=project, result_id=result_id)
+    if not result.evidence_file:
+        raise NotFound(f"Test result {result_id} has no evidence file.")
+    return FileResponse(
+        result.evidence_file.open("rb"),
+        as_attachment=True,
+        filename=os.path.basename(result.evidence_file.name),
+    )
 
 
 @router.get(

@@ -102,6 +102,19 @@ def _result(project, callers):
     return context
 
 
+def _evidence(project, callers):
+    context = _run(project, callers)
+    run = TestRun.objects.get(pk=context["run"])
+    result = test_result_record(
+        actor=project.manager,
+        run=run,
+        case=context["case"],
+        outcome="failed",
+        evidence_file=SimpleUploadedFile("screen.png", b"\x89PNG shot", content_type="image/png"),
+    )
+    return {**context, "result": result.pk}
+
+
 def _defect(project, callers):
     defect = defect_report(actor=project.manager, project=project, title="Crash on save")
     return {"number": defect.number}
@@ -202,6 +215,7 @@ ENDPOINTS = [
         setup=_run,
         ok=201,
     ),
+    Endpoint("results-evidence", "GET", Q + "/results/{result}/evidence", setup=_evidence),
     Endpoint("flaky-list", "GET", Q + "/flaky-cases", setup=_result),
     Endpoint("defects-list", "GET", Q + "/defects", setup=_defect),
     Endpoint(
@@ -385,6 +399,7 @@ QUALITY_OPERATIONS = {
     ("get", "/projects/{key}/quality/runs/{run_id}"),
     ("get", "/projects/{key}/quality/runs/{run_id}/results"),
     ("post", "/projects/{key}/quality/runs/{run_id}/results"),
+    ("get", "/projects/{key}/quality/results/{result_id}/evidence"),
     ("get", "/projects/{key}/quality/flaky-cases"),
     ("get", "/projects/{key}/quality/defects"),
     ("post", "/projects/{key}/quality/defects"),

@@ -348,6 +348,30 @@ class RunApiTests:
             403,
         )
 
+    def test_evidence_download(self, project, tester):
+        """A result's evidence file downloads as an attachment; one without a file is 404."""
+        case = _case(project, "a::one")
+        run = _run(project)
+        shot = SimpleUploadedFile("screen.png", b"\x89PNG shot", content_type="image/png")
+        with_file = test_result_record(
+            actor=project.manager, run=run, case=case, outcome="failed", evidence_file=shot
+        )
+        response = tester.get(f"{Q}/results/{with_file.pk}/evidence")
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content) == b"\x89PNG shot"
+        assert 'filename="screen.png"' in response["Content-Disposition"]
+        listed = tester.get(f"{Q}/runs/{run.pk}/results").json()["items"][0]
+        assert listed["evidence_file"].endswith("screen.png")
+        plain = test_result_record(
+            actor=project.manager, run=_run(project, "R2"), case=case, outcome="passed"
+        )
+        assert_problem(tester.get(f"{Q}/results/{plain.pk}/evidence"), 404)
+        other = ProjectFactory(key="OTH", manager=project.manager)
+        foreign = test_result_record(
+            actor=project.manager, run=_run(other), case=_case(other, "b::x"), outcome="passed"
+        )
+        assert_problem(tester.get(f"{Q}/results/{foreign.pk}/evidence"), 404)
+
     def test_duplicate_run_name_is_422(self, project, tester):
         """Run names are unique in the project."""
         _run(project, "R1")
