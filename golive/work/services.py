@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -34,6 +37,8 @@ from golive.work.models import (
     WorkPackage,
 )
 from golive.work.planning import PlanResult, packages_store, plan_apply, plan_compute
+
+logger = logging.getLogger(__name__)
 
 PACKAGE_FIELDS = [
     "name",
@@ -707,11 +712,26 @@ def _schedule_project_escalations(project: Project) -> None:
     schedule_project_escalations(project)
 
 
-def blockers_escalate(*, now: datetime | None = None) -> list[Blocker]:
+@dataclass(frozen=True)
+class EscalationMailFailure:
+    """An escalation that was committed but whose e-mail to the new owner could not be sent."""
+
+    blocker: Blocker
+    owner: User
+    error: Exception
+
+
+def blockers_escalate(
+    *,
+    now: datetime | None = None,
+    on_mail_failure: Callable[[EscalationMailFailure], None] | None = None,
+) -> list[Blocker]:
     """Escalate every open blocker older than its current level's age; e-mail the new owner.
 
     A blocker at level 0 goes to level 1 once older than level 1's age (counted from when it was
     raised); at level n it goes to n+1 once it has been at level n longer than level n's age.
+    Each e-mail is sent once its escalation is committed. One that fails is logged and passed to
+    `on_mail_failure`; the escalation stands and the other blockers still escalate.
     """
     now = now or timezone.now()
     escalated = []
@@ -754,23 +774,48 @@ def blockers_escalate(*, now: datetime | None = None) -> list[Blocker]:
                 project=project,
                 changes={"level": [blocker.level, nxt.level], "owner": [None, nxt.owner.username]},
             )
-            transaction.on_commit(partial(_escalation_mail, blocker.work_package, nxt, locked))
+            transaction.on_commit(
+                partial(_escalation_mail, blocker.work_package, nxt, locked, on_mail_failure)
+            )
             transaction.on_commit(partial(_schedule_escalation, locked))
         escalated.append(locked)
     return escalated
 
 
-def _escalation_mail(wp: WorkPackage, level: EscalationLevel, blocker: Blocker) -> None:
+def _escalation_mail(
+    wp: WorkPackage,
+    level: EscalationLevel,
+    blocker: Blocker,
+    on_failure: Callable[[EscalationMailFailure], None] | None = None,
+) -> None:
     project = wp.project
     url = f"{settings.GOLIVE_BASE_URL}/p/{project.key}/blockers/"
-    send_mail(
-        subject=f"[{project.key}] Blocker escalated to you (level {level.level}): {wp.wbs} {wp.name}",
-        message=(
-            f"{wp.wbs} {wp.name} has been blocked since {blocker.raised_at:%Y-%m-%d %H:%M} UTC.\n\n"
-            f"Reason: {blocker.reason}\nRaised by: {blocker.raised_by.username}\n\n"
-            f"It is now yours at escalation level {level.level}. {url}\n"
-        ),
-        from_email=None,
-        recipient_list=[level.owner.email] if level.owner.email else [],
-        fail_silently=False,
-    )
+    try:
+        send_mail(
+            subject=(
+                f"[{project.key}] Blocker escalated to you (level {level.level}): "
+                f"{wp.wbs} {wp.name}"
+            ),
+            message=(
+                f"{wp.wbs} {wp.name} has been blocked since "
+                f"{blocker.raised_at:%Y-%m-%d %H:%M} UTC.\n\n"
+                f"Reason: {blocker.reason}\nRaised by: {blocker.raised_by.username}\n\n"
+                f"It is now yours at escalation level {level.level}. {url}\n"
+            ),
+            from_email=None,
+            recipient_list=[level.owner.email] if level.owner.email else [],
+            fail_silently=False,
+        )
+    # Any backend error (SMTP, DNS, a full spool): the escalation is committed, the others wait.
+    except Exception as exc:
+        logger.exception(
+            "Blocker %s (%s %s %s) escalated to level %s, but the e-mail to %s failed",
+            blocker.pk,
+            project.key,
+            wp.wbs,
+            wp.name,
+            level.level,
+            level.owner.username,
+        )
+        if on_failure is not None:
+            on_failure(EscalationMailFailure(blocker, level.owner, exc))

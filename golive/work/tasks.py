@@ -24,7 +24,11 @@ from golive.work.services import blockers_escalate
 
 @task()
 def escalate_blockers() -> list[int]:
-    """Escalate every due blocker (each schedules its next step); return their ids."""
+    """Escalate every due blocker (each schedules its next step); return their ids.
+
+    An e-mail that cannot be sent is logged (golive.work.services, with the traceback); the
+    escalation stands and the other due blockers still escalate.
+    """
     return [b.pk for b in blockers_escalate()]
 
 

@@ -10,6 +10,7 @@ from django.core.management import ManagementUtility, call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from golive.accounts.models import User
 from golive.projects.tests.factories import ProjectFactory, UserFactory, team_for
 from golive.work.models import Blocker
 from golive.work.services import (
@@ -18,6 +19,7 @@ from golive.work.services import (
     escalation_path_set,
     work_package_create,
 )
+from golive.work.tests import failing_mail
 
 DAY = 480
 
@@ -161,6 +163,62 @@ class EscalateCommandTests:
         code, out = run("escalate")
         assert code == 0 and "No blocker is due" in out
         assert Blocker.objects.get(pk=blocker.pk).level == 1
+
+    @pytest.mark.django_db(transaction=True)
+    def test_failed_mail_is_reported_and_the_rest_still_run(self, plan, settings, capsys):
+        """A refused e-mail is named and exits 1; the later blocker still escalates and is mailed."""
+        settings.TASKS = {
+            "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}
+        }
+        settings.EMAIL_BACKEND = failing_mail.PATH
+        project = plan["project"]
+        approver = team_for(project)["approver"]
+        User.objects.filter(pk=approver.pk).update(email=f"approver{failing_mail.BROKEN}")
+        other = ProjectFactory(key="TWO")
+        other_wp = work_package_create(
+            actor=other.manager, project=other, name="Train", owner=other.manager, duration=DAY
+        )
+        for proj, owner in ((project, approver), (other, other.manager)):
+            escalation_path_set(
+                actor=proj.manager,
+                project=proj,
+                levels=[{"owner": owner.username, "max_age_hours": 4}],
+            )
+        first = blocker_raise(actor=project.manager, package=plan["a"], reason="No VPN")
+        second = blocker_raise(actor=other.manager, package=other_wp, reason="No room")
+        Blocker.objects.update(raised_at=timezone.now() - timedelta(hours=5))
+        mail.outbox.clear()
+        code, out, err = run_cli("escalate", capsys=capsys)
+        assert code == 1
+        assert "CLI 1 Design: escalated to level 1" in out and "TWO 1 Train" in out
+        assert f"CLI 1 Design: the e-mail to {approver.username} could not be sent" in err
+        assert "1 of 2 escalation e-mail(s) could not be sent" in err
+        assert set(Blocker.objects.values_list("pk", "level")) == {(first.pk, 1), (second.pk, 1)}
+        assert [m.to for m in mail.outbox] == [[other.manager.email]]
+
+    @pytest.mark.django_db(transaction=True)
+    def test_failed_mail_in_json(self, plan, settings, capsys):
+        """With --json every escalation says whether its e-mail went out, and the exit is 1."""
+        settings.TASKS = {
+            "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}
+        }
+        settings.EMAIL_BACKEND = failing_mail.PATH
+        project = plan["project"]
+        approver = team_for(project)["approver"]
+        User.objects.filter(pk=approver.pk).update(email=f"approver{failing_mail.BROKEN}")
+        escalation_path_set(
+            actor=project.manager,
+            project=project,
+            levels=[{"owner": approver.username, "max_age_hours": 4}],
+        )
+        blocker = blocker_raise(actor=project.manager, package=plan["a"], reason="No VPN")
+        Blocker.objects.update(raised_at=timezone.now() - timedelta(hours=5))
+        code, out, _ = run_cli("escalate", "--json", capsys=capsys)
+        assert code == 1
+        [row] = json.loads(out)["escalated"]
+        assert row["blocker"] == blocker.pk and row["mailed"] is False
+        assert row["mail_to"] == approver.username
+        assert row["mail_error"].startswith("SMTPRecipientsRefused")
 
     def test_nothing_due(self, plan):
         """With no open blocker the command says so and exits 0."""

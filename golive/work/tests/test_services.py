@@ -7,6 +7,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from golive.accounts.models import User
 from golive.audit.models import AuditEvent
 from golive.errors import Conflict
 from golive.projects.tests.factories import ProjectFactory, team_for
@@ -27,6 +28,7 @@ from golive.work.services import (
     work_package_delete,
     work_package_update,
 )
+from golive.work.tests import failing_mail
 
 DAY = 480  # working minutes in the standard 8-hour day
 
@@ -352,6 +354,35 @@ class BlockerEscalationTests:
         later = blockers_escalate(now=blocker.raised_at + timedelta(hours=10))
         assert [b.level for b in later] == [2]
         assert blockers_escalate(now=blocker.raised_at + timedelta(days=30)) == []
+
+    def test_failed_mail_is_logged_and_the_others_still_escalate(
+        self, plan, settings, caplog, django_capture_on_commit_callbacks
+    ):
+        """A mail the backend refuses is logged and reported; the next blocker still escalates."""
+        settings.EMAIL_BACKEND = failing_mail.PATH
+        project, team, wps = plan
+        approver = team["approver"]
+        User.objects.filter(pk=approver.pk).update(email=f"approver{failing_mail.BROKEN}")
+        escalation_path_set(
+            actor=project.manager,
+            project=project,
+            levels=[{"owner": approver.username, "max_age_hours": 4}],
+        )
+        first = blocker_raise(actor=team["contributor"], package=wps["Build"], reason="No VPN")
+        second = blocker_raise(actor=team["contributor"], package=wps["Docs"], reason="No specs")
+        mail.outbox.clear()
+        failures = []
+        with django_capture_on_commit_callbacks(execute=True):
+            escalated = blockers_escalate(
+                now=first.raised_at + timedelta(hours=5), on_mail_failure=failures.append
+            )
+        assert [b.pk for b in escalated] == [first.pk, second.pk]
+        assert [f.blocker.pk for f in failures] == [first.pk, second.pk]
+        assert all(f.owner.pk == approver.pk for f in failures)
+        assert set(Blocker.objects.values_list("level", flat=True)) == {1}
+        assert mail.outbox == []
+        logged = [r for r in caplog.records if "e-mail to" in r.getMessage()]
+        assert len(logged) == 2 and logged[0].exc_info is not None
 
     def test_resolved_blocker_does_not_escalate(self, plan):
         """Resolving stops escalation; resolving twice is a conflict."""
