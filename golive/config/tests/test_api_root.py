@@ -11,6 +11,7 @@ from golive.accounts.services import token_create
 from golive.config.tests.support import API, PROBLEM, ApiClient, assert_problem, db_state
 from golive.projects.models import Project
 from golive.projects.tests.factories import ProjectFactory, UserFactory
+from golive.quality.tests.test_api import QUALITY_OPERATIONS
 
 EXPECTED_OPERATIONS = {
     ("get", "/me"),
@@ -121,7 +122,7 @@ class OpenApiTests:
             for path, item in document["paths"].items()
             for method in item
         }
-        assert operations == EXPECTED_OPERATIONS
+        assert operations == EXPECTED_OPERATIONS | QUALITY_OPERATIONS
         for path, item in document["paths"].items():
             for method, operation in item.items():
                 assert operation.get("summary"), f"{method.upper()} {path} has no summary"

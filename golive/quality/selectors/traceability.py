@@ -259,11 +259,34 @@ CSV_COLUMNS = [
 ]
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class _SafeWriter:
+    """A csv writer that makes text cells a spreadsheet would run as formulas read as text."""
+
+    def __init__(self, out: io.StringIO) -> None:
+        self._writer = csv.writer(out)
+
+    def writerow(self, row: list[Any]) -> None:
+        self._writer.writerow(
+            [
+                f"'{cell}" if isinstance(cell, str) and cell.startswith(_FORMULA_START) else cell
+                for cell in row
+            ]
+        )
+
+
 def traceability_csv(*, user: Any, project: Project) -> str:
-    """Return the matrix as CSV: one line per requirement and test case (or per bare requirement)."""
+    """Return the matrix as CSV: one line per requirement and test case (or per bare requirement).
+
+    Text that a spreadsheet would run as a formula (starting with = + - @) gets a leading
+    apostrophe, so the export opens as data.
+    """
     matrix = traceability_matrix(user=user, project=project)
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = _SafeWriter(out)
     writer.writerow(CSV_COLUMNS)
     for row in matrix.rows:
         signoffs = "; ".join(s.name for s in row.signoffs)

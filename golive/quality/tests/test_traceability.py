@@ -184,3 +184,18 @@ class TraceabilityCsvTests:
             csv.DictReader(io.StringIO(traceability_csv(user=team["viewer"], project=project)))
         )
         assert rows[-1]["requirement_text"] == 'Say "hello", then\nleave'
+
+    def test_formula_like_text_is_exported_as_text(self, world):
+        """Text a spreadsheet would run as a formula gets a leading apostrophe; other text not."""
+        project, team, _, _ = world
+        RequirementFactory(project=project, ref="REQ-8", text='=HYPERLINK("http://x","y")')
+        RequirementFactory(project=project, ref="REQ-9", text="-5 % cost, @risk")
+        rows = {
+            row["requirement"]: row
+            for row in csv.DictReader(
+                io.StringIO(traceability_csv(user=team["viewer"], project=project))
+            )
+        }
+        assert rows["REQ-8"]["requirement_text"] == '\'=HYPERLINK("http://x","y")'
+        assert rows["REQ-9"]["requirement_text"] == "'-5 % cost, @risk"
+        assert rows["REQ-1"]["requirement_text"] == "Users log in"
