@@ -161,13 +161,14 @@ def leveling_input(project: Project) -> LevelingInput:
     labels = {wp.pk: package_label(wp) for wp in packages}
     summaries = {wp.parent_id for wp in packages if wp.parent_id}
     members = set(Membership.objects.filter(project=project).values_list("user_id", flat=True))
+    # Plain rows: 500 assignment instances with their resources cost more than the solve.
     assignments = list(
         Assignment.objects.filter(work_package__project=project)
-        .select_related("resource")
-        .prefetch_related("resource__time_off")
         .order_by("id")
+        .values_list("work_package_id", "resource_id", "units")
     )
-    used = {a.resource_id: a.resource for a in assignments}
+    by_id = {r.pk: r for r in Resource.objects.filter(project=project).prefetch_related("time_off")}
+    used = {pk: by_id[pk] for pk in dict.fromkeys(row[1] for row in assignments)}
     horizon = plan.schedule.finish + sum(wp.duration for wp in packages) + 1
     resources = [
         LevelResource(
@@ -179,9 +180,9 @@ def leveling_input(project: Project) -> LevelingInput:
         for r in used.values()
     ]
     demands = []
-    for a in assignments:
-        wp_label, r = labels[a.work_package_id], a.resource
-        if a.work_package_id in summaries:
+    for package_id, resource_id, units in assignments:
+        wp_label, r = labels[package_id], used[resource_id]
+        if package_id in summaries:
             continue  # a summary's own assignments describe its children's work
         if not r.active:
             raise ValidationError(
@@ -191,10 +192,10 @@ def leveling_input(project: Project) -> LevelingInput:
             raise ValidationError(
                 {"assignments": f"{wp_label} needs {r.name}, who has no capacity (0 h a day)."}
             )
-        if a.units > FULL:
+        if units > FULL:
             raise ValidationError(
                 {
-                    "assignments": f"{wp_label} needs {a.units} % of {r.name}, more than their "
+                    "assignments": f"{wp_label} needs {units} % of {r.name}, more than their "
                     f"capacity (100 %); lower the units or assign someone else as well."
                 }
             )
@@ -205,7 +206,7 @@ def leveling_input(project: Project) -> LevelingInput:
                     f"member of {project.key}."
                 }
             )
-        demands.append(Demand(f"P{a.work_package_id}", f"R{r.pk}", a.units))
+        demands.append(Demand(f"P{package_id}", f"R{r.pk}", units))
     return LevelingInput(
         network=network,
         resources=resources,
