@@ -184,6 +184,7 @@ def _mount() -> None:
     from golive.projects.api import router as projects_router
     from golive.quality.api import router as quality_router
     from golive.readiness.api import router as readiness_router
+    from golive.resources.api import router as resources_router
     from golive.work.api import router as work_router
 
     api.add_router("", accounts_router)
@@ -192,6 +193,7 @@ def _mount() -> None:
     api.add_router("", gates_router)
     api.add_router("", work_router)
     api.add_router("", quality_router)
+    api.add_router("", resources_router)
 
 
 _mount()
