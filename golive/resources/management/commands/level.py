@@ -87,7 +87,7 @@ class Command(BaseCommand):
         moves = result.get("moves", [])
         if moves:
             width = min(max(12, *(len(f"{m['wbs']} {m['name']}") for m in moves)), 48)
-            header = f"{'package':<{width}}  {'start before':<16}  {'start after':<16}  shift (h)"
+            header = f"{'package':<{width}}  {'start before':<16}  {'start after':<16}  shift (working h)"
             write(header)
             write("-" * len(header))
             for m in moves:
