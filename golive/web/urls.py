@@ -17,6 +17,9 @@ from golive.web.views import (
     quality_requirements,
     quality_runs,
     quality_signoffs,
+    resources,
+    resources_leveling,
+    resources_work,
 )
 
 app_name = "web"
@@ -145,5 +148,41 @@ urlpatterns = [
         "p/<str:key>/quality/traceability.csv",
         quality.quality_traceability_csv,
         name="quality_traceability_csv",
+    ),
+    path("p/<str:key>/resources/", resources.resources, name="resources"),
+    path("p/<str:key>/resources/<int:resource_id>/", resources.resource, name="resource"),
+    path("p/<str:key>/resources/heatmap/", resources.resources_heatmap, name="resources_heatmap"),
+    path(
+        "p/<str:key>/resources/warnings/", resources.resources_warnings, name="resources_warnings"
+    ),
+    path(
+        "p/<str:key>/resources/assignments/",
+        resources_work.resources_assignments,
+        name="resources_assignments",
+    ),
+    path(
+        "p/<str:key>/resources/assignments/<int:assignment_id>/",
+        resources_work.resources_assignment,
+        name="resources_assignment",
+    ),
+    path(
+        "p/<str:key>/resources/procurement/",
+        resources_work.resources_procurement,
+        name="resources_procurement",
+    ),
+    path(
+        "p/<str:key>/resources/procurement/<int:item_id>/",
+        resources_work.resources_procurement_item,
+        name="resources_procurement_item",
+    ),
+    path(
+        "p/<str:key>/resources/leveling/",
+        resources_leveling.resources_leveling,
+        name="resources_leveling",
+    ),
+    path(
+        "p/<str:key>/resources/leveling/<int:run_id>/",
+        resources_leveling.resources_leveling_run,
+        name="resources_leveling_run",
     ),
 ]
