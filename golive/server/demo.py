@@ -33,6 +33,14 @@ from golive.readiness.services import (
     readiness_item_set_status,
     readiness_item_update,
 )
+from golive.resources.services import (
+    assignment_create,
+    procurement_item_create,
+    resource_create,
+    resource_settings_update,
+    skill_set,
+    time_off_add,
+)
 from golive.work.models import WorkPackage
 from golive.work.services import (
     baseline_save,
@@ -158,6 +166,7 @@ def demo_build() -> tuple[Project, bool]:
     _plan(project, users, start=today - timedelta(days=7))
     _execution_review(project, users)
     _quality(project, users)
+    _resources(project, users)
     return project, True
 
 
@@ -554,3 +563,98 @@ def _quality(project: Project, users: dict[str, User]) -> None:
         criterion_add(
             actor=maria, gate=gate, key=key, type_key=type_key, label=label, params=params
         )
+
+
+# (name, kind, user, hours a day, cost rate, {skill: level})
+RESOURCES: list[tuple[str, str, str | None, int, int, dict[str, int]]] = [
+    ("Maria Keller", "person", "maria", 8, 95, {"Training": 4}),
+    ("Chris Novak", "person", "chris", 8, 90, {"SAP MM": 4, "SAP FI": 3, "Data migration": 3}),
+    ("Quinn Larsen", "person", "quinn", 8, 85, {"Testing": 5, "Data migration": 3}),
+    ("Tomás Ruiz", "person", None, 8, 140, {"Integration": 5, "SAP FI": 4}),
+    ("Hamburg key users", "team", None, 24, 60, {"SAP FI": 2, "SAP MM": 2}),
+    ("Performance lab", "equipment", None, 8, 30, {}),
+]
+# (package key, resource, units, required skill and level)
+ASSIGNMENTS: list[tuple[str, str, int, tuple[str, int] | None]] = [
+    ("kick", "Maria Keller", 100, None),
+    ("env", "Chris Novak", 50, None),
+    # The integration architect on the critical interfaces and, at the same time, on finance:
+    # overloaded on purpose, and carrying a large share of the critical path.
+    ("int", "Tomás Ruiz", 100, ("Integration", 4)),
+    ("cfg-fin", "Tomás Ruiz", 100, ("SAP FI", 3)),
+    ("cfg-log", "Chris Novak", 100, ("SAP MM", 3)),
+    ("mig-map", "Quinn Larsen", 50, ("Data migration", 2)),
+    ("mig-mock1", "Chris Novak", 50, None),
+    ("mig-mock2", "Chris Novak", 50, None),
+    ("sit", "Quinn Larsen", 100, ("Testing", 4)),
+    ("uat", "Quinn Larsen", 50, None),
+    ("uat", "Hamburg key users", 100, None),
+    ("perf", "Performance lab", 100, None),
+    ("train-mat", "Maria Keller", 50, ("Training", 3)),
+    ("train-run", "Maria Keller", 100, None),
+    ("train-run", "Hamburg key users", 50, None),
+    ("rehearse", "Chris Novak", 100, None),
+]
+
+
+def _resources(project: Project, users: dict[str, User]) -> None:
+    """Staff the plan: people, a team and a lab with skills, assignments with one specialist
+    overloaded on the critical path, time off, and procurement with a late delivery."""
+    maria = users["maria"]
+    today = timezone.localdate()
+    packages = {wp.name: wp for wp in WorkPackage.objects.filter(project=project)}
+    by_key = {key: packages[name] for key, name, *_ in PLAN}
+    resources = {}
+    for name, kind, username, hours, rate, skills in RESOURCES:
+        resource = resource_create(
+            actor=maria,
+            project=project,
+            name=name,
+            kind=kind,
+            user=users[username] if username else None,
+            capacity_hours=hours,
+            cost_rate=rate,
+        )
+        for skill, level in skills.items():
+            skill_set(actor=maria, resource=resource, skill=skill, level=level)
+        resources[name] = resource
+    for key, name, units, skill in ASSIGNMENTS:
+        assignment_create(
+            actor=maria,
+            package=by_key[key],
+            resource=resources[name],
+            units=units,
+            skill=skill[0] if skill else None,
+            skill_level=skill[1] if skill else None,
+        )
+    time_off_add(
+        actor=maria,
+        resource=resources["Quinn Larsen"],
+        start=today + timedelta(days=21),
+        end=today + timedelta(days=23),
+        reason="Conference",
+    )
+    resource_settings_update(actor=maria, project=project, critical_share_percent=30)
+    procurement_item_create(
+        actor=users["chris"],
+        project=project,
+        name="Production servers (2 database, 4 application)",
+        kind="hardware",
+        vendor="Dell Technologies",
+        order_date=today - timedelta(days=30),
+        lead_time_days=28,
+        work_packages=[by_key["env"]],
+        owner="chris",
+    )
+    procurement_item_create(
+        actor=maria,
+        project=project,
+        name="ERP user licences (400 named users)",
+        kind="licence",
+        vendor="ERP vendor",
+        order_date=today - timedelta(days=20),
+        lead_time_days=10,
+        actual_delivery=today - timedelta(days=12),
+        work_packages=[by_key["lic"]],
+        owner="sam",
+    )

@@ -48,7 +48,10 @@ class LevelCommandTests:
         assert "4 Docs" in out and "2027-03-01 08:00" in out and "2027-03-03 08:00" in out
         assert "+16" in out  # hours
         assert "Finish: 2027-03-05 17:00 → 2027-03-05 17:00" in out
-        assert "(optimal)" in out and "Overloaded resource-days: 2 → 0" in out
+        assert (
+            "on a 60-minute grid; finish proven optimal" in out
+            and "Overloaded resource-days: 2 → 0" in out
+        )
         assert "Preview only" in out
         assert LevelingRun.objects.get().status == LevelingStatus.PREVIEW
         assert not LevelingHold.objects.exists()

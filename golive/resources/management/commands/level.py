@@ -96,15 +96,16 @@ class Command(BaseCommand):
                     label = label[: width - 1] + "…"
                 write(
                     f"{label:<{width}}  {when(m['old_start']):<16}  {when(m['new_start']):<16}  "
-                    f"{m['shift'] / 60:+g}"
+                    f"{round(m['shift'] / 60, 1):+g}"
                 )
         else:
             write("No package moves.")
         write(f"Finish: {when(result.get('finish_before'))} → {when(result.get('finish_after'))}")
-        proof = "optimal" if result.get("optimal") else "not proven optimal"
+        proof = "proven optimal" if result.get("optimal") else "not proven optimal"
         write(
-            f"Solver: {result.get('status')} ({proof}); lower bound "
-            f"{when(result.get('lower_bound_date'))}; {result.get('solve_seconds')} s"
+            f"Solver: {result.get('status')} on a {result.get('time_unit')}-minute grid; finish "
+            f"{proof}; lower bound {when(result.get('lower_bound_date'))}; "
+            f"{result.get('solve_seconds')} s"
         )
         write(
             f"Overloaded resource-days: {result.get('overloads_before')} → "
