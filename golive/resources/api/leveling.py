@@ -44,8 +44,11 @@ class LevelingRunOut(Schema):
     created_at: datetime
     applied_at: datetime | None
     undone_at: datetime | None
-    solver_status: str | None = Field(description="optimal, feasible or priority_rule.")
-    optimal: bool | None = Field(description="The solver proved the finish the earliest possible.")
+    solver_status: str | None = Field(
+        description="optimal (proved minimal on the solver's time grid), feasible (the best "
+        "within the time limit) or priority_rule (no solver answer in time)."
+    )
+    optimal: bool | None = Field(description="The finish is proved the earliest, to the minute.")
     finish_before: datetime | None
     finish_after: datetime | None
     finish_shift: int | None = Field(description=MINUTES + " finish_after minus finish_before.")
