@@ -184,6 +184,24 @@ class LevelingApplyUndoTests:
         run.refresh_from_db()
         assert run.status == LevelingStatus.PREVIEW
 
+    def test_resource_changes_make_a_preview_stale(self, plan):
+        """Time off or a changed assignment after the preview refuses it too."""
+        project, _, wps, people = plan
+        run = leveling_preview(actor=project.manager, project=project, time_limit=1)
+        time_off_add(
+            actor=project.manager,
+            resource=people["bob"],
+            start=date(2027, 4, 1),
+            end=date(2027, 4, 2),
+        )
+        with pytest.raises(Conflict):
+            leveling_apply(actor=project.manager, run=run)
+        run = leveling_preview(actor=project.manager, project=project, time_limit=1)
+        a = people["bob"].assignments.get(work_package=wps["Build"])
+        assignment_update(actor=project.manager, assignment=a, units=80)
+        with pytest.raises(Conflict):
+            leveling_apply(actor=project.manager, run=run)
+
     def test_discard_and_states(self, plan):
         """A discarded preview cannot be applied; an unapplied run cannot be undone."""
         project, team, _, _ = plan

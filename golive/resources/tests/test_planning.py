@@ -130,3 +130,18 @@ class ProviderTests:
         assert [(f.start, f.key) for f in found] == [(at(4, 0), ("procurement", item.pk))]
         start = WorkPackage.objects.get(pk=build).early_start
         assert timezone.localtime(start, BERLIN) == at(4)
+
+    def test_network_without_explicit_floors_asks_the_providers(self, db):
+        """network_build reads the registered floors itself (the forecast builds it that way)."""
+        project, _, wps, _ = staffed_plan()
+        ProcurementItemFactory(
+            project=project,
+            name="Servers",
+            expected_delivery=date(2027, 3, 8),
+            work_packages=[wps["Build"]],
+        )
+        packages = list(WorkPackage.objects.filter(project=project).order_by("position"))
+        network = network_build(packages, [], cal())
+        constraint = network.task(str(wps["Build"].pk)).constraint
+        assert constraint.kind is ConstraintKind.SNET and constraint.offset == 5 * DAY
+        assert network_build([], [], cal()).tasks == ()
