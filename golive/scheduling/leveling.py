@@ -40,10 +40,12 @@ from golive.scheduling.cpm import Schedule, schedule
 from golive.scheduling.cpsat import solve
 from golive.scheduling.errors import SchedulingError
 from golive.scheduling.network import ConstraintKind, Network
-from golive.scheduling.sgs import Problem, SgsResult, justify, serial_sgs
+from golive.scheduling.sgs import Problem, SgsResult, improve, justify, serial_sgs
 
 # CP-SAT parameters measured on PSPLIB with two workers (see docs/design/leveling.md).
 SOLVER_PARAMETERS: dict[str, Any] = {}
+# Share of the time limit spent improving the priority-rule schedule before CP-SAT starts.
+WARM_START_SHARE = 0.2
 
 
 @dataclass(frozen=True)
@@ -494,11 +496,23 @@ def level(
     began = time.perf_counter()
     compiled = _compile(network, resources, demands, unit=time_unit, status_date=status_date)
     problem = compiled.problem
-    sgs = serial_sgs(problem, _priorities(compiled, "lft"))
+    priorities = _priorities(compiled, "lft")
+    sgs = serial_sgs(problem, priorities)
     rule_valid = sgs.violation is None
     rule_span = _answer(compiled, sgs.starts)[2]
-    hint = justify(problem, sgs.starts) if rule_valid else sgs.starts
     lower = max(compiled.cpm.finish, _energy_bound(compiled))
+    hint = sgs.starts
+    if rule_valid:
+        hint = justify(problem, sgs.starts)
+        if time_limit > 0:
+            hint = improve(
+                problem,
+                priorities,
+                hint,
+                seconds=WARM_START_SHARE * time_limit,
+                seed=seed,
+                lower_bound=_ceil_div(lower, time_unit),
+            )
     best_starts = list(hint)
     status = "priority_rule"
     solver_bound: int | None = None

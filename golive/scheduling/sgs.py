@@ -12,6 +12,8 @@ lag reduces to this form once durations are known (``delta`` may be negative).
 from __future__ import annotations
 
 import heapq
+import random
+import time
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -272,3 +274,56 @@ def _right_shift(
         late[job] = -mirrored_start - d
         placed[job] = True
     return late
+
+
+def improve(
+    problem: Problem,
+    priority: Sequence[tuple[int, ...]],
+    starts: Sequence[int],
+    *,
+    seconds: float,
+    seed: int,
+    lower_bound: int = 0,
+    patience: int = 200,
+) -> list[int]:
+    """Search for a shorter schedule than ``starts`` for ``seconds``, by sampling and justifying.
+
+    Each iteration decodes a perturbed order with the serial scheme and justifies it: either the
+    priority rule's keys with random noise, or the best schedule so far with its starts jittered
+    (a local search around it). Only schedules that meet every ceiling are kept. Stop early at
+    ``lower_bound`` or after ``patience`` iterations without a shorter schedule.
+    """
+    rng = random.Random(seed)  # noqa: S311 - a search heuristic, not cryptography
+    best = list(starts)
+    best_span = makespan(problem, best)
+    size = problem.size
+    if size < 2 or seconds <= 0:
+        return best
+    spread = max(1, best_span)
+    deadline = time.perf_counter() + seconds
+    iteration = 0
+    last_gain = 0
+    while best_span > lower_bound and iteration - last_gain < patience:
+        if time.perf_counter() > deadline:
+            break
+        iteration += 1
+        if iteration % 2:
+            noise = 0.25 * spread
+            keys = [(priority[j][0] + rng.uniform(0, noise), j) for j in range(size)]
+        else:
+            noise = 0.08 * spread
+            keys = [(best[j] + rng.uniform(-noise, noise), j) for j in range(size)]
+        order = sorted(range(size), key=keys.__getitem__)
+        rank = [0] * size
+        for position, job in enumerate(order):
+            rank[job] = position
+        result = serial_sgs(problem, [(rank[j],) for j in range(size)])
+        if result.violation is not None:
+            continue
+        candidate = justify(problem, result.starts)
+        span = makespan(problem, candidate)
+        if span < best_span:
+            last_gain = iteration
+        if span < best_span or (span == best_span and rng.random() < 0.5):
+            best, best_span = candidate, span
+    return best

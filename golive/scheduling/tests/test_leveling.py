@@ -205,7 +205,7 @@ class LevelingLinkTests:
             Demand("D", "R", 40),
             Demand("D", "Q", 50),
         ]
-        result = level(network, resources, demands, time_limit=3)
+        result = level(network, resources, demands, time_limit=1)
         assert_valid(network, resources, demands, result)
         rule = priority_rule_schedule(network, resources, demands)
         finishes = {t.id: rule[t.id] + t.duration for t in network.tasks}
