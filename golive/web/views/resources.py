@@ -57,7 +57,11 @@ def _members(request, project):
 
 def _window(request, project, weeks):
     """Return (form, start, weeks) of the load window asked for; bad values fall back."""
-    form = LoadWindowForm(request.GET or None, initial={"weeks": weeks})
+    data = None
+    if request.GET:
+        data = request.GET.copy()
+        data.setdefault("weeks", str(weeks))
+    form = LoadWindowForm(data, initial={"weeks": weeks})
     start = None
     if form.is_bound and form.is_valid():
         start = form.cleaned_data.get("start")

@@ -13,7 +13,10 @@ from golive.resources.access import RESOURCE_RULES
 from golive.resources.selectors import DayLoad, ResourceLoadRow, WeekLoad
 from golive.web.views.quality_display import nice_step
 
-HISTOGRAM = {"height": 220, "left": 40, "right": 12, "top": 12, "bottom": 38, "day": 16}
+HISTOGRAM = {"height": 220, "left": 40, "right": 12, "top": 12, "bottom": 38}
+# A day's slot: wide enough to read on a desktop page, narrow enough for a quarter to scroll.
+DAY_WIDTH = (12, 32)
+TARGET_WIDTH = 880
 
 
 def resource_permissions(*, user: Any, project: Project) -> dict[str, bool]:
@@ -56,7 +59,7 @@ def histogram(days: Sequence[DayLoad]) -> dict[str, Any] | None:
     """
     if not days:
         return None
-    day_w = HISTOGRAM["day"]
+    day_w = max(DAY_WIDTH[0], min(DAY_WIDTH[1], TARGET_WIDTH // len(days)))
     left, right, top, bottom = (HISTOGRAM[k] for k in ("left", "right", "top", "bottom"))
     height = HISTOGRAM["height"]
     width = left + right + day_w * len(days)
@@ -97,6 +100,7 @@ def histogram(days: Sequence[DayLoad]) -> dict[str, Any] | None:
     ]
     return {
         **HISTOGRAM,
+        "day": day_w,
         "width": width,
         "plot_right": width - right,
         "plot_bottom": height - bottom,
