@@ -300,6 +300,8 @@ def improve(
     if size < 2 or seconds <= 0:
         return best
     spread = max(1, best_span)
+    first_keys = [key[0] for key in priority]
+    key_spread = max(1, max(first_keys) - min(first_keys))
     deadline = time.perf_counter() + seconds
     iteration = 0
     last_gain = 0
@@ -308,8 +310,8 @@ def improve(
             break
         iteration += 1
         if iteration % 2:
-            noise = 0.25 * spread
-            keys = [(priority[j][0] + rng.uniform(0, noise), j) for j in range(size)]
+            noise = 0.25 * key_spread
+            keys = [(first_keys[j] + rng.uniform(0, noise), j) for j in range(size)]
         else:
             noise = 0.08 * spread
             keys = [(best[j] + rng.uniform(-noise, noise), j) for j in range(size)]
