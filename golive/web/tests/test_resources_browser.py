@@ -109,12 +109,22 @@ class ResourceJourneyTests:
         cand.get_by_role("button", name="Rank").click()
         expect(page.locator("#candidate-list")).to_contain_text("Sam Basis")
         expect(page.locator("#candidate-list")).not_to_contain_text("Test rig")
+        screenshot("resources-candidates")
         page.locator("#candidate-list").get_by_role("button", name="Assign Sam Basis").click()
         expect(page.get_by_text("Sam Basis assigned to Interface design")).to_be_visible()
         assign(page, "2 Data migration", "Sam Basis")
         assign(page, "2 Data migration", "Test rig")
         expect(page.locator("#assignment-list")).to_contain_text("Interface design")
         screenshot("resources-assignments")
+
+        # Sam carries all of the critical path: above the 50 % share, a warning.
+        subnav(page, "Warnings")
+        expect(page.locator("#warning-list")).to_contain_text("Sam Basis")
+        expect(page.locator("#warning-list")).to_contain_text("100 %")
+        page.get_by_label("Critical path share (%)").fill("150")
+        page.get_by_role("button", name="Save threshold").click()
+        expect(page.locator("#warning-settings .field-error")).to_contain_text("100")
+        screenshot("resources-warnings")
 
         # The heatmap shows Sam overloaded in the first week of the plan.
         subnav(page, "Heatmap")
