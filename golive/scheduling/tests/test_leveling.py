@@ -149,6 +149,20 @@ class LevelingHandInstanceTests:
         assert (result.starts["S"], result.finishes["S"]) == (0, 20)
         assert result.starts["M"] == result.finishes["M"] == 20
 
+    def test_whole_hour_plan_is_solved_exactly_on_the_hour_grid(self) -> None:
+        """With every time a multiple of an hour the optimum and its proof are exact."""
+        network = Network(
+            [Task("A", 120), Task("B", 60), Task("C", 180)],
+            [Dependency("A", "C", DependencyType.SS, 60)],
+        )
+        resources = [Resource("R", 100, unavailable=((240, 360),))]
+        demands = [Demand(t, "R", 100) for t in ("A", "B", "C")]
+        result = level(network, resources, demands, time_limit=5)
+        assert_valid(network, resources, demands, result)
+        # C cannot fit before the time off (it starts an hour after A), so it runs after it.
+        assert result.makespan == 540
+        assert result.optimal and result.lower_bound == 540
+
     def test_no_time_limit_returns_the_priority_rule(self) -> None:
         """With no time for the solver the priority-rule schedule is the answer."""
         network = Network([Task("A", 60), Task("B", 30)])
@@ -358,16 +372,19 @@ class LevelingBadInputTests:
 @st.composite
 def small_projects(draw: st.DrawFn) -> tuple[Network, list[Resource], list[Demand]]:
     size = draw(st.integers(1, 7))
+    # Whole hours exercise the exact coarse grid (every time a multiple of 60).
+    scale = draw(st.sampled_from([1, 60]))
     tasks = []
     for i in range(size):
-        duration = draw(st.integers(0, 90))
+        duration = draw(st.integers(0, 90)) * scale
         started = i == 0 and draw(st.booleans())
         tasks.append(Task(f"t{i}", duration, actual_start=0 if started else None))
     links = []
     for j in range(1, size):
         for i in draw(st.sets(st.integers(0, j - 1), max_size=2)):
             kind = draw(st.sampled_from([FS, SS, FF, SF]))
-            links.append(Dependency(f"t{i}", f"t{j}", kind, draw(st.integers(-40, 40))))
+            lag = draw(st.integers(-40, 40)) * scale
+            links.append(Dependency(f"t{i}", f"t{j}", kind, lag))
     resources = []
     for k in range(draw(st.integers(1, 2))):
         windows = draw(st.lists(st.tuples(st.integers(0, 300), st.integers(1, 90)), max_size=2))
@@ -375,7 +392,7 @@ def small_projects(draw: st.DrawFn) -> tuple[Network, list[Resource], list[Deman
             Resource(
                 f"r{k}",
                 draw(st.integers(1, 4)) * 50,
-                unavailable=tuple((a, a + w) for a, w in windows),
+                unavailable=tuple((a * scale, (a + w) * scale) for a, w in windows),
             )
         )
     demands = []
