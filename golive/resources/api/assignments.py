@@ -1,5 +1,7 @@
 """API: assignments of resources to work packages, and candidates for a package."""
 
+from decimal import Decimal
+
 from django.http import HttpRequest
 from ninja import Field, Query, Schema
 from ninja.pagination import PageNumberPagination, paginate
@@ -99,7 +101,7 @@ class CandidateOut(Schema):
     free_hours: float = Field(description="Capacity left over the package's days.")
     capacity_hours: float
     demand_hours: float = Field(description="Other work over the package's days.")
-    cost_rate: float
+    cost_rate: Decimal
     assigned: bool = Field(description="Already assigned to the package.")
 
     @staticmethod
@@ -129,11 +131,12 @@ def _assignment(request: HttpRequest, key: str, assignment_id: int) -> Assignmen
 @paginate(PageNumberPagination)
 def assignments_list(request: HttpRequest, key: str, filters: Query[AssignmentFilters]):
     project = project_for(request, key)
-    if filters.package is None:
+    package_id = filters.package
+    if package_id is None:
         return assignment_list(user=request.user, project=project)
     package = named_in_input(
         "package",
-        lambda: work_package_get(user=request.user, project=project, package_id=filters.package),
+        lambda: work_package_get(user=request.user, project=project, package_id=package_id),
     )
     return assignment_list(user=request.user, package=package)
 

@@ -48,8 +48,8 @@ class ResourceOut(Schema):
     name: str
     kind: KindName
     user: str | None = Field(description="Username of the member a person stands for.")
-    capacity_hours: float = Field(description=HOURS)
-    cost_rate: float = Field(description="Cost per hour.")
+    capacity_hours: Decimal = Field(description=HOURS)
+    cost_rate: Decimal = Field(description="Cost per hour.")
     available_from: date | None
     available_to: date | None
     active: bool

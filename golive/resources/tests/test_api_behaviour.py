@@ -74,7 +74,7 @@ class ResourceEndpointTests:
         assert response.status_code == 201, response.content
         body = response.json()
         assert body["name"] == "Cleo" and body["user"] == "res-viewer"
-        assert body["capacity_hours"] == 6.5 and body["cost_rate"] == 90
+        assert body["capacity_hours"] == "6.50" and body["cost_rate"] == "90.00"
         assert body["available_from"] == "2027-03-01" and body["available_to"] is None
         assert body["kind"] == "person" and body["active"] is True and body["version"] == 1
         assert body["skills"] == [] and body["time_off"] == []
@@ -119,7 +119,7 @@ class ResourceEndpointTests:
         """A change bumps the version; a second change with the old version gets 409 and state."""
         ann = plan[3]["ann"]
         body = pm.patch(f"{R}/{ann.pk}", {"version": 1, "cost_rate": 120}).json()
-        assert body["cost_rate"] == 120 and body["version"] == 2
+        assert body["cost_rate"] == "120.00" and body["version"] == 2
         problem = assert_problem(pm.patch(f"{R}/{ann.pk}", {"version": 1, "name": "Anna"}), 409)
         assert "version 1" in problem["detail"] and problem["current"]["version"] == 2
         assert Resource.objects.get(pk=ann.pk).name == "Ann"
@@ -364,6 +364,7 @@ class AssignmentEndpointTests:
             ("Bob", 3, 16, False),
             ("Ann", 4, 0, True),
         ]
+        assert found[0]["cost_rate"] == "0.00" and found[0]["kind"] == "person"
         everyone = viewer.get(f"{R}/candidates", {"package": wps["Docs"].pk}).json()
         assert {c["name"] for c in everyone} == {"Ann", "Bob", "Carl"}
         assert_problem(viewer.get(f"{R}/candidates", {"package": 99999}), 422)
