@@ -169,6 +169,15 @@ class ResourceJourneyTests:
         expect(page.locator("#overload-total")).to_contain_text("2 overloaded resource-days")
         screenshot("resources-heatmap-undone")
 
+        # Another window: four weeks from the plan's second week, swapped in place.
+        window = page.get_by_role("form", name="Heatmap window")
+        window.get_by_label("From").fill((next_monday + timedelta(days=7)).isoformat())
+        window.get_by_label("Weeks").fill("4")
+        window.get_by_role("button", name="Show").click()
+        expect(page.locator("#heatmap th.week")).to_have_count(4)
+        expect(page.locator("#overload-total")).to_have_text("No overloads")
+        assert "weeks=4" in page.url
+
     def test_procurement_alert_and_warning_at_phone_width(self, page: Page, screenshot):
         """A late delivery is flagged with its impact; the pages fit a phone screen."""
         manager = UserFactory(username="maria", first_name="Maria", last_name="Keller")

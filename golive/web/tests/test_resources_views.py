@@ -543,6 +543,36 @@ class ResourceWriteTests:
         assert fresh.status == LevelingStatus.DISCARDED
 
 
+@pytest.mark.django_db
+class ResourcePartialTests:
+    def test_heatmap_window_answers_the_grid_for_htmx(self, client, plan):
+        """An htmx request for another window gets the grid only."""
+        project = plan["project"]
+        client.force_login(plan["team"]["viewer"])
+        response = client.get(
+            url("resources_heatmap", project),
+            {"start": START, "weeks": "4"},
+            HTTP_HX_REQUEST="true",
+        )
+        html = content(response)
+        assert response.status_code == 200
+        assert html.lstrip().startswith('<div id="heatmap-grid">')
+        assert "<nav" not in html and html.count('class="week"') == 4
+
+    def test_candidate_ranking_answers_the_card_for_htmx(self, client, plan):
+        """An htmx ranking request gets the candidates card only."""
+        project, wps = plan["project"], plan["wps"]
+        client.force_login(plan["team"]["contributor"])
+        response = client.get(
+            url("resources_assignments", project),
+            {"package": wps["Build"].pk},
+            HTTP_HX_REQUEST="true",
+        )
+        html = content(response)
+        assert html.lstrip().startswith('<article class="card" id="candidates"')
+        assert "candidate-list" in html and "Assign a resource" not in html
+
+
 def _grow(plan, n: int) -> None:
     """Add `n` resources with a skill and time off, each on a new package, and `n` items."""
     project = plan["project"]

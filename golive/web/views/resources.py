@@ -39,7 +39,7 @@ from golive.web.resources_forms import (
     SkillForm,
     TimeOffForm,
 )
-from golive.web.shortcuts import project_page
+from golive.web.shortcuts import is_htmx, project_page
 from golive.web.views.resources_display import (
     heatmap_rows,
     histogram,
@@ -235,9 +235,10 @@ def resources_heatmap(request, key):
         "next_start": load.start + timedelta(weeks=weeks),
         "resource_url": reverse("web:resources", args=[project.key]),
     }
-    return project_page(
-        request, project, "web/resources_heatmap.html", context, section="resources"
-    )
+    template = "web/resources_heatmap.html"
+    if is_htmx(request):
+        template += "#_grid"
+    return project_page(request, project, template, context, section="resources")
 
 
 @web_view

@@ -33,7 +33,7 @@ from golive.web.resources_forms import (
     CandidateForm,
     ProcurementForm,
 )
-from golive.web.shortcuts import project_page
+from golive.web.shortcuts import is_htmx, project_page
 from golive.web.views.resources_display import resource_permissions
 from golive.work.selectors import work_package_get, work_package_list
 
@@ -85,10 +85,13 @@ def _assignments_page(request, project, *, form=None, status=200, errors=()):
         "perm": resource_permissions(user=request.user, project=project),
         "errors": list(errors),
     }
+    template = "web/resources_assignments.html"
+    if is_htmx(request) and request.method == "GET":
+        template += "#_candidates"
     return project_page(
         request,
         project,
-        "web/resources_assignments.html",
+        template,
         context,
         section="resources",
         status=status,
