@@ -115,6 +115,19 @@ class ResourceEndpointTests:
             "Crane",
         ]
 
+    def test_availability_ending_before_it_starts_is_refused(self, plan, pm):
+        """An availability window that ends before it starts gets 422; nothing changes."""
+        ann = plan[3]["ann"]
+        body = assert_problem(
+            pm.patch(
+                f"{R}/{ann.pk}",
+                {"version": 1, "available_from": "2027-03-10", "available_to": "2027-03-01"},
+            ),
+            422,
+        )
+        assert "Availability must end on or after it starts" in body["detail"]
+        assert Resource.objects.get(pk=ann.pk).available_from is None
+
     def test_patch_changes_fields_and_stale_version_is_409(self, plan, pm):
         """A change bumps the version; a second change with the old version gets 409 and state."""
         ann = plan[3]["ann"]
@@ -528,6 +541,17 @@ class LoadAndWarningEndpointTests:
         assert len(body["weeks"]) == 12
         assert date.fromisoformat(body["start"]).weekday() == 0
 
+    def test_load_query_count_does_not_grow_with_resources(self, plan, pm):
+        """The load of 2 or 10 resources, with time off and assignments, runs the same queries."""
+        project, _, wps, _ = plan
+        pm.get(f"{R}/skills")
+        few = queries_for(pm, f"{R}/load", {"start": "2027-03-01", "weeks": 2})
+        for i in range(8):
+            extra = ResourceFactory(project=project, name=f"Extra {i}")
+            time_off_add(actor=project.manager, resource=extra, start=MONDAY, end=MONDAY)
+            AssignmentFactory(package=wps["Build"], resource=extra, units=10)
+        assert queries_for(pm, f"{R}/load", {"start": "2027-03-01", "weeks": 2}) == few
+
     def test_warnings_follow_the_threshold(self, plan, pm, viewer):
         """Bob builds 60 % of the critical path: warned at 50 %; at 30 % Ann (40 %) is too."""
         _, _, wps, _ = plan
@@ -621,6 +645,18 @@ class LevelingEndpointTests:
         body = assert_problem(pm.post(f"{R}/leveling-runs/{first['id']}/apply"), 409)
         assert "is applied" in body["detail"]
         assert_problem(pm.post(f"{R}/leveling-runs/{first['id']}/discard"), 409)
+
+    def test_only_the_latest_applied_run_is_undone(self, plan, pm):
+        """With a second run applied on top, undoing the first gets 409 naming the second."""
+        project, _, wps, _ = plan
+        first = self._preview(pm)
+        pm.post(f"{R}/leveling-runs/{first['id']}/apply")
+        work_package_update(actor=project.manager, package=wps["Build"], duration=4 * DAY)
+        second = self._preview(pm)
+        assert pm.post(f"{R}/leveling-runs/{second['id']}/apply").status_code == 200
+        body = assert_problem(pm.post(f"{R}/leveling-runs/{first['id']}/undo"), 409)
+        assert f"Leveling run {second['id']} was applied after run {first['id']}" in body["detail"]
+        assert pm.post(f"{R}/leveling-runs/{second['id']}/undo").json()["status"] == "undone"
 
     def test_discard(self, plan, pm):
         """A discarded preview cannot be applied any more."""
