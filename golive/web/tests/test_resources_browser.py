@@ -178,6 +178,14 @@ class ResourceJourneyTests:
         expect(page.locator("#overload-total")).to_have_text("No overloads")
         assert "weeks=4" in page.url
 
+        # At phone width the histogram scrolls inside its card; the page itself does not.
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.locator("#heatmap").get_by_role("link", name="Sam Basis").click()
+        expect(page.locator("#histogram svg")).to_be_visible()
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0
+        screenshot("resources-detail-phone")
+
     def test_procurement_alert_and_warning_at_phone_width(self, page: Page, screenshot):
         """A late delivery is flagged with its impact; the pages fit a phone screen."""
         manager = UserFactory(username="maria", first_name="Maria", last_name="Keller")
