@@ -118,7 +118,10 @@ def solve(
     solver.parameters.num_workers = max(1, workers)
     solver.parameters.random_seed = seed
     for name, value in parameters.items():
-        setattr(solver.parameters, name, value)
+        if isinstance(value, list):
+            getattr(solver.parameters, name).extend(value)
+        else:
+            setattr(solver.parameters, name, value)
     status = solver.solve(model)
     if status == cp_model.INFEASIBLE:
         return Outcome(starts=None, optimal=False, infeasible=True, bound=None)

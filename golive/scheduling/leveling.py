@@ -21,11 +21,13 @@ What moves and what does not:
   and other zero-duration tasks use no resources.
 
 The answer: a serial schedule-generation scheme with the latest-finish-time rule (what
-commercial tools do), improved by forward-backward justification, gives a valid schedule at
-once; CP-SAT starts from it as a hint and improves it within ``time_limit``. ``time_unit``
-coarsens the grid (for example 60 = hours): durations round up to whole units and starts land
-on multiples of the unit, so the schedule converted back never overloads a resource and keeps
-every link; the makespan is still exact in minutes.
+commercial tools do) gives a valid schedule at once; forward-backward justification and a short
+sampling search improve it, and CP-SAT starts from the result as a hint and improves it within
+``time_limit``. The solver works on the largest step that divides every time in the problem
+(often 60: plans are estimated in hours), which loses nothing. ``time_unit`` coarsens the grid
+further (for example 60 = hours) when it does not divide that step: durations round up to whole
+units and starts land on multiples of the unit, so the schedule converted back never overloads a
+resource and keeps every link; the makespan is still exact in minutes.
 """
 
 from __future__ import annotations
