@@ -12,6 +12,7 @@ from golive.config.tests.support import API, PROBLEM, ApiClient, assert_problem,
 from golive.projects.models import Project
 from golive.projects.tests.factories import ProjectFactory, UserFactory
 from golive.quality.tests.test_api import QUALITY_OPERATIONS
+from golive.resources.tests.test_api import RESOURCES_OPERATIONS
 
 EXPECTED_OPERATIONS = {
     ("get", "/me"),
@@ -122,7 +123,7 @@ class OpenApiTests:
             for path, item in document["paths"].items()
             for method in item
         }
-        assert operations == EXPECTED_OPERATIONS | QUALITY_OPERATIONS
+        assert operations == EXPECTED_OPERATIONS | QUALITY_OPERATIONS | RESOURCES_OPERATIONS
         for path, item in document["paths"].items():
             for method, operation in item.items():
                 assert operation.get("summary"), f"{method.upper()} {path} has no summary"
