@@ -43,6 +43,8 @@ END_OF_DAY = time.max
 """The end of a period that runs until midnight at the end of its day (24:00)."""
 
 _US_PER_MINUTE = 60_000_000
+_US_PER_DAY = 24 * 60 * _US_PER_MINUTE
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _ONE_US = timedelta(microseconds=1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Any Monday serves as the origin of the regular week's arithmetic.
@@ -63,6 +65,13 @@ IntArray = npt.NDArray[np.int64]
 
 class CalendarError(SchedulingError, ValueError):
     """Report an invalid calendar definition or an invalid argument to a calendar method."""
+
+
+def _wall_us(value: time) -> int:
+    """Return a period boundary as microseconds after midnight (`END_OF_DAY` is 24:00)."""
+    if value == END_OF_DAY:
+        return _US_PER_DAY
+    return (value.hour * 60 + value.minute) * _US_PER_MINUTE
 
 
 def _hhmm(value: time) -> str:
@@ -235,6 +244,11 @@ class _Engine:
         for amount in self.weekday_us:
             self.week_prefix.append(self.week_prefix[-1] + amount)
         self.week_us = self.week_prefix[-1]
+        # Each weekday's periods (Monday = 0) as microseconds after its local midnight.
+        self.week_spans = [
+            [(_wall_us(period.start), _wall_us(period.end)) for period in week.get(weekday, ())]
+            for weekday in range(7)
+        ]
         self.intervals_cache: dict[int, tuple[Interval, ...]] = {}
         self.exception_days = {day.toordinal() for day in exceptions}
         self.exception_deltas: dict[int, int] = {}
@@ -306,6 +320,43 @@ class _Engine:
             self.intervals_cache.clear()
         self.intervals_cache[ordinal] = result
         return result
+
+    def fill_intervals(self, ordinals: list[int]) -> None:
+        """Compute and cache the working intervals of many days at once.
+
+        On a day whose UTC offset is the same at both midnights no wall time is skipped or
+        repeated (clocks change at most once a day, which `scan` relies on too), so its
+        periods are its midnight plus fixed amounts: two offset lookups instead of a
+        conversion per period boundary. Other days go through `intervals`.
+        """
+        cache = self.intervals_cache
+        missing = [ordinal for ordinal in ordinals if ordinal not in cache]
+        if not missing:
+            return
+        zone = self.zone
+        midnight_offset = {
+            ordinal: zone.utcoffset(datetime.combine(date.fromordinal(ordinal), time(0)))
+            for ordinal in {
+                *missing,
+                *(ordinal + 1 for ordinal in missing if ordinal < _LAST_ORDINAL),
+            }
+        }
+        for ordinal in missing:
+            offset = midnight_offset[ordinal]
+            if (
+                ordinal in self.exception_days
+                or offset is None
+                or offset != midnight_offset.get(ordinal + 1)
+            ):
+                self.intervals(ordinal)
+                continue
+            base = (ordinal - _EPOCH_ORDINAL) * _US_PER_DAY - offset // _ONE_US
+            if len(cache) >= _DAY_CACHE_LIMIT:
+                cache.clear()
+            cache[ordinal] = tuple(
+                (base + start, base + end)
+                for start, end in self.week_spans[(ordinal - _REFERENCE_MONDAY) % 7]
+            )
 
     def day_total(self, ordinal: int) -> int:
         """Return the working microseconds of day ``ordinal``."""
@@ -456,7 +507,9 @@ class _Engine:
         lengths: list[int] = []
         day_line: list[int] = []
         line = 0
-        for ordinal in day[new_day].tolist():
+        days = day[new_day].tolist()
+        self.fill_intervals(days)
+        for ordinal in days:
             day_line.append(line)
             for start, end in self.intervals(ordinal):
                 starts.append(start)
@@ -476,6 +529,24 @@ class _Engine:
             return (_EPOCH + instant * _ONE_US).astimezone(self.zone)
         except OverflowError as error:
             raise CalendarError("The result falls outside the supported range of dates.") from error
+
+
+def _distinct(values: IntArray) -> tuple[IntArray, IntArray]:
+    """Return the distinct values in ascending order and where each of ``values`` is among them.
+
+    Schedule offsets are dense (many tasks share dates within a span not much wider than their
+    number), so a table over the span replaces the sort that `np.unique` would do.
+    """
+    low = int(values.min())
+    span = int(values.max()) - low + 1
+    if span > 4 * len(values) + 1024:
+        unique, inverse = np.unique(values, return_inverse=True)
+        return unique, inverse
+    shifted = values - low
+    present = np.zeros(span, np.bool_)
+    present[shifted] = True
+    slot = np.cumsum(present) - 1
+    return np.flatnonzero(present) + low, slot[shifted]
 
 
 def _periods(hours: Iterable[WorkingPeriod | str]) -> tuple[WorkingPeriod, ...]:
@@ -641,26 +712,33 @@ class WorkCalendar:
         schedule's dates cost little more than building the datetimes. Equal offsets give the
         same datetime object.
         """
-        values = list(offsets)
+        values = offsets if isinstance(offsets, list) else list(offsets)
         if not values:
             return []
         if set(map(type, values)) != {int}:
             bad = next(value for value in values if type(value) is not int)
             raise CalendarError(f"offset must be an int, not {type(bad).__name__}.")
         origin = self._origin_position()
-        low, high = min(values), max(values)
-        if not _MIN_OFFSET <= low <= high <= _MAX_OFFSET:
+        try:
+            array = np.asarray(values, np.int64)
+        except OverflowError:
+            array = None
+        if array is None or not _MIN_OFFSET <= array.min() <= array.max() <= _MAX_OFFSET:
             # Far beyond the supported years: let the scalar path raise its error.
             return [self.instant_at(value, end=end) for value in values]
-        unique, inverse = np.unique(np.asarray(values, np.int64), return_inverse=True)
+        unique, inverse = _distinct(array)
         positions = origin + unique * _US_PER_MINUTE
         engine = self._engine
         # A finish is the instant after the last working microsecond before it.
         instants = engine.instants(positions - 1) + 1 if end else engine.instants(positions)
         seconds, fraction = np.divmod(instants, 1_000_000)
+        moments = np.empty(len(unique), dtype=object)
         if fraction.any():
-            moments = list(map(engine.to_datetime, instants.tolist()))
+            moments[:] = list(map(engine.to_datetime, instants.tolist()))
         else:
             # Whole seconds (the usual case) convert in C, several times faster.
-            moments = list(map(partial(datetime.fromtimestamp, tz=engine.zone), seconds.tolist()))
-        return list(map(moments.__getitem__, inverse.tolist()))
+            moments[:] = list(
+                map(partial(datetime.fromtimestamp, tz=engine.zone), seconds.tolist())
+            )
+        result: list[datetime] = moments[inverse].tolist()
+        return result

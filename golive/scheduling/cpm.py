@@ -38,13 +38,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from itertools import compress
-from typing import Literal
+from typing import Any, Literal
+
+import numpy as np
 
 from golive.scheduling.errors import CycleError
 from golive.scheduling.network import Network
-from golive.scheduling.passes import IN_PROGRESS, Order, Passes, inputs, kahn, passes
+from golive.scheduling.passes import IN_PROGRESS, Inputs, Order, Passes, inputs, kahn, passes
 
+_FIELDS = (
+    "early_start",
+    "early_finish",
+    "late_start",
+    "late_finish",
+    "total_float",
+    "free_float",
+    "critical",
+)
 Column = Literal[
     "early_start", "early_finish", "late_start", "late_finish", "total_float", "free_float"
 ]
@@ -75,34 +85,37 @@ class TaskSchedules(Mapping[str, TaskSchedule]):
         self._network = network
         self._columns = columns
         self._near_critical = near_critical
+        self._lists: tuple[list[Any], ...] | None = None
 
     def __getitem__(self, task_id: str) -> TaskSchedule:
         graph = self._network.graph
         position = graph.index[task_id]
         node = graph.node_of_task[position]
-        c = self._columns
+        if self._lists is None:
+            self._lists = tuple(map(self._columns.as_list, _FIELDS))
+        early_start, early_finish, late_start, late_finish, total, free, critical = self._lists
         if node != -1:
-            tf = c.total_float[node]
+            tf = total[node]
             return TaskSchedule(
-                early_start=c.early_start[node],
-                early_finish=c.early_finish[node],
-                late_start=c.late_finish[node] - c.span[node],
-                late_finish=c.late_finish[node],
+                early_start=early_start[node],
+                early_finish=early_finish[node],
+                late_start=late_start[node],
+                late_finish=late_finish[node],
                 total_float=tf,
-                free_float=c.free_float[node],
-                critical=c.critical[node],
-                near_critical=not c.critical[node] and 0 < tf <= self._near_critical,
+                free_float=free[node],
+                critical=critical[node],
+                near_critical=not critical[node] and 0 < tf <= self._near_critical,
             )
         leaves = graph.summary_leaves[position]
-        tf = min(c.total_float[n] for n in leaves)
-        is_critical = any(c.critical[n] for n in leaves)
+        tf = min(total[n] for n in leaves)
+        is_critical = any(critical[n] for n in leaves)
         return TaskSchedule(
-            early_start=min(c.early_start[n] for n in leaves),
-            early_finish=max(c.early_finish[n] for n in leaves),
-            late_start=min(c.late_finish[n] - c.span[n] for n in leaves),
-            late_finish=max(c.late_finish[n] for n in leaves),
+            early_start=min(early_start[n] for n in leaves),
+            early_finish=max(early_finish[n] for n in leaves),
+            late_start=min(late_start[n] for n in leaves),
+            late_finish=max(late_finish[n] for n in leaves),
             total_float=tf,
-            free_float=min(c.free_float[n] for n in leaves),
+            free_float=min(free[n] for n in leaves),
             critical=is_critical,
             near_critical=not is_critical and 0 < tf <= self._near_critical,
         )
@@ -122,11 +135,7 @@ class TaskSchedules(Mapping[str, TaskSchedule]):
         Summary tasks roll up as in the entries; no TaskSchedule is built, so this is the way
         to read a large schedule whole.
         """
-        c = self._columns
-        if name == "late_start":
-            values = [lf - span for lf, span in zip(c.late_finish, c.span, strict=True)]
-        else:
-            values = list(getattr(c, name))
+        values: list[int] = list(self._columns.as_list(name))
         graph = self._network.graph
         if not graph.summary_leaves:
             return values
@@ -157,7 +166,7 @@ def topological_order(network: Network) -> list[int]:
 def _order(network: Network) -> Order:
     order = kahn(network.graph)
     if not order.complete:
-        raise CycleError(_find_cycle(network, order.indegree))
+        raise CycleError(_find_cycle(network, order.unreleased()))
     return order
 
 
@@ -195,17 +204,16 @@ def schedule(
     given = inputs(network, status_date)
     columns = passes(network, order, given)
     task_of_node = graph.task_of_node
-    path = _critical_path(given.state, columns)
-    ids = [tasks[position].id for position in task_of_node]
+    path = _critical_path(given, columns)
     return Schedule(
         tasks=TaskSchedules(network, columns, near_critical),
         finish=columns.finish,
-        critical_path=[ids[n] for n in path],
-        critical_tasks=list(compress(ids, columns.critical)),
+        critical_path=[tasks[task_of_node[n]].id for n in path],
+        critical_tasks=[tasks[task_of_node[n]].id for n in columns.critical_nodes()],
     )
 
 
-def _critical_path(state: list[int], columns: Passes) -> list[int]:
+def _critical_path(given: Inputs, columns: Passes) -> list[int]:
     """Return one chain of critical nodes from a start to the project finish, along driving links.
 
     The chain ends at a critical node that finishes at the project finish, preferring one with
@@ -215,7 +223,10 @@ def _critical_path(state: list[int], columns: Passes) -> list[int]:
     """
     early_start, early_finish = columns.early_start, columns.early_finish
     critical, finish = columns.critical, columns.finish
-    candidates = [n for n, ef in enumerate(early_finish) if critical[n] and ef == finish]
+    if isinstance(early_finish, np.ndarray):
+        candidates = np.flatnonzero(critical & (early_finish == finish)).tolist()
+    else:
+        candidates = [n for n, ef in enumerate(early_finish) if critical[n] and ef == finish]
     end = next((n for n in candidates if not columns.has_successors(n)), None)
     if end is None and candidates:
         end = candidates[0]
@@ -224,7 +235,7 @@ def _critical_path(state: list[int], columns: Passes) -> list[int]:
     path = [end]
     node = end
     while True:
-        node_state = state[node]
+        node_state = given.state_of(node)
         driver = None
         for pred, from_finish, to_finish, lag in columns.incoming(node):
             if not critical[pred] or (not to_finish and node_state == IN_PROGRESS):

@@ -202,8 +202,12 @@ def _durations(
         )
     else:
         raise ValueError(f"unknown distribution {distribution!r}; use 'pert' or 'triangular'")
-    samples = np.rint(low + unit * width).astype(np.int64)
-    by_task = np.ascontiguousarray(samples.T)
+    # In place, then rounded straight into one contiguous row per task: the matrix is large
+    # (8 bytes per task per run) and every extra pass over it costs as much as the passes.
+    unit *= width
+    unit += low
+    by_task = np.empty((len(points), iterations), dtype=np.int64)
+    np.rint(unit.T, out=by_task, casting="unsafe")
     for column, node in enumerate(estimated):
         durations[node] = by_task[column]
     return durations

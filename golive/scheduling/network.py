@@ -129,6 +129,11 @@ class Graph:
         return len(self.link_from)
 
     @cached_property
+    def out_degree(self) -> IntArray:
+        """Return the number of links out of each node."""
+        return np.bincount(self.link_from, minlength=len(self.task_of_node))
+
+    @cached_property
     def preds(self) -> list[list[Link]]:
         """Return the links into each node as (predecessor, from finish, to finish, lag)."""
         preds: list[list[Link]] = [[] for _ in self.task_of_node]

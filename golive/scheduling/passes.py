@@ -16,9 +16,11 @@ implementations of the passes with the same results, chosen by the shape of the 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property, partial
 from itertools import islice
 from operator import attrgetter
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -44,21 +46,51 @@ _actual_start = attrgetter("actual_start")
 
 
 @dataclass(frozen=True)
+class Special:
+    """The inputs of a node with a constraint or progress."""
+
+    state: int
+    start_floor: int
+    finish_floor: int = 0
+    must_start: int | None = None
+    deadline: int | None = None
+
+
+@dataclass(frozen=True)
 class Inputs:
     """Per-node scheduling inputs derived from the tasks, progress and status date.
 
-    ``special`` lists the nodes with a constraint or progress, in node order; every other node
-    is not started, with ``start_floor`` the status date (or 0) and no bounds.
+    ``special`` maps the nodes with a constraint or progress to their inputs, in node order;
+    every other node is not started, may start at ``base`` (the status date, or 0) and has no
+    bounds.
     """
 
-    state: list[int]
-    duration: list[int]
-    start_floor: list[int]
-    finish_floor: list[int]
-    must_start: list[int | None]
-    deadline: list[int | None]
-    special: list[int]
+    duration: IntArray
     base: int
+    special: dict[int, Special]
+
+    def state_of(self, node: int) -> int:
+        """Return the node's progress state."""
+        found = self.special.get(node)
+        return NOT_STARTED if found is None else found.state
+
+    def columns(
+        self,
+    ) -> tuple[list[int], list[int], list[int], list[int | None], list[int | None]]:
+        """Return state, start floor, finish floor, must-start and deadline of every node."""
+        size = len(self.duration)
+        state = [NOT_STARTED] * size
+        start_floor = [self.base] * size
+        finish_floor = [0] * size
+        must_start: list[int | None] = [None] * size
+        deadline: list[int | None] = [None] * size
+        for node, found in self.special.items():
+            state[node] = found.state
+            start_floor[node] = found.start_floor
+            finish_floor[node] = found.finish_floor
+            must_start[node] = found.must_start
+            deadline[node] = found.deadline
+        return state, start_floor, finish_floor, must_start, deadline
 
 
 def inputs(network: Network, status_date: int | None) -> Inputs:
@@ -68,44 +100,33 @@ def inputs(network: Network, status_date: int | None) -> Inputs:
     leaves = tasks if len(task_of_node) == len(tasks) else [tasks[p] for p in task_of_node]
     size = len(leaves)
     base = max(0, status_date) if status_date is not None else 0
-    state = [NOT_STARTED] * size
-    duration = list(map(_duration, leaves))
-    start_floor = [base] * size
-    finish_floor = [0] * size
-    must_start: list[int | None] = [None] * size
-    deadline: list[int | None] = [None] * size
     # A finished task has an actual start too (Network enforces it).
     constraints = list(map(_constraint, leaves))
     starts = list(map(_actual_start, leaves))
-    special: list[int] = []
-    if constraints.count(None) < size or starts.count(None) < size:
-        special = [
-            node
-            for node, (constraint, start) in enumerate(zip(constraints, starts, strict=True))
-            if constraint is not None or start is not None
-        ]
-    for node in special:
+    special: dict[int, Special] = {}
+    if constraints.count(None) == size and starts.count(None) == size:
+        return Inputs(np.fromiter(map(_duration, leaves), np.int64, size), base, special)
+    for node, (constraint, start) in enumerate(zip(constraints, starts, strict=True)):
+        if constraint is None and start is None:
+            continue
         task = leaves[node]
         if task.actual_finish is not None and task.actual_start is not None:
-            state[node] = COMPLETE
-            start_floor[node] = task.actual_start
-            finish_floor[node] = task.actual_finish
+            special[node] = Special(COMPLETE, task.actual_start, task.actual_finish)
             continue
-        constraint = task.constraint
+        deadline = None
         if constraint is not None and constraint.kind is ConstraintKind.FNLT:
-            deadline[node] = constraint.offset
+            deadline = constraint.offset
         if task.actual_start is not None:
-            state[node] = IN_PROGRESS
-            start_floor[node] = task.actual_start
-            finish_floor[node] = _remaining_finish(task, task.actual_start, status_date)
+            finish = _remaining_finish(task, task.actual_start, status_date)
+            special[node] = Special(IN_PROGRESS, task.actual_start, finish, deadline=deadline)
             continue
-        floor = base
+        floor, must_start = base, None
         if constraint is not None and constraint.kind is not ConstraintKind.FNLT:
             floor = max(floor, constraint.offset)
             if constraint.kind is ConstraintKind.MSO:
-                must_start[node] = constraint.offset
-        start_floor[node] = floor
-    return Inputs(state, duration, start_floor, finish_floor, must_start, deadline, special, base)
+                must_start = constraint.offset
+        special[node] = Special(NOT_STARTED, floor, must_start=must_start, deadline=deadline)
+    return Inputs(np.fromiter(map(_duration, leaves), np.int64, size), base, special)
 
 
 def _remaining_finish(task: Task, actual_start: int, status_date: int | None) -> int:
@@ -117,24 +138,36 @@ def _remaining_finish(task: Task, actual_start: int, status_date: int | None) ->
     return resume + remaining
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Order:
     """Kahn's topological order of the leaf nodes.
 
-    ``waves`` holds the position in ``order`` where each wave starts, plus ``len(order)``, when
-    the waves were found with NumPy (the passes then run with NumPy too); it is None when the
-    order was found in Python. On a cycle, ``order`` lacks the nodes on or after the cycle and
-    ``indegree`` counts each node's predecessors that were never released.
+    ``nodes`` is the order: an array when the waves were found with NumPy, and then ``waves``
+    holds the position where each wave starts, plus ``len(nodes)`` (the passes then run with
+    NumPy too); a list with ``waves`` None when the order was found in Python. On a cycle,
+    ``nodes`` lacks the nodes on or after the cycle and ``indegree`` counts each node's
+    predecessors that were never released.
     """
 
-    order: list[int]
+    nodes: list[int] | IntArray
     waves: list[int] | None
-    indegree: list[int]
+    indegree: list[int] | IntArray
+
+    @cached_property
+    def order(self) -> list[int]:
+        """Return the order as a list."""
+        nodes = self.nodes
+        return nodes if isinstance(nodes, list) else nodes.tolist()
 
     @property
     def complete(self) -> bool:
         """Return True when every node was released (there is no cycle)."""
-        return len(self.order) == len(self.indegree)
+        return len(self.nodes) == len(self.indegree)
+
+    def unreleased(self) -> list[int]:
+        """Return each node's count of predecessors that were never released."""
+        counts = self.indegree
+        return counts if isinstance(counts, list) else counts.tolist()
 
 
 def kahn(graph: Graph) -> Order:
@@ -144,10 +177,10 @@ def kahn(graph: Graph) -> Order:
         counts = [len(incoming) for incoming in graph.preds]
         return _kahn_python(graph, [node for node, n in enumerate(counts) if not n], 0, counts)
     links = graph.link_count
-    # Successor lists in insertion order: sort by source, ties by link number.
-    by_source = np.argsort(graph.link_from * max(links, 1) + np.arange(links))
+    # Successor lists in insertion order.
+    by_source = _stable_order(graph.link_from, size)
     succ = graph.link_to[by_source]
-    out_degree = np.bincount(graph.link_from, minlength=size)
+    out_degree = graph.out_degree
     start_of = np.zeros(size + 1, np.int64)
     np.cumsum(out_degree, out=start_of[1:])
     indegree = np.bincount(graph.link_to, minlength=size)
@@ -182,8 +215,23 @@ def kahn(graph: Graph) -> Order:
         joins = (indegree[targets] == 0) & (last_step[targets] == wave_steps)
         frontier = targets[joins]
         step += total
-    order = np.concatenate(pieces).tolist() if pieces else []
-    return Order(order, waves, indegree.tolist())
+    nodes = np.concatenate(pieces) if pieces else np.zeros(0, np.int64)
+    return Order(nodes, waves, indegree)
+
+
+def _stable_order(keys: IntArray, bound: int) -> IntArray:
+    """Return the stable sorting order of ``keys`` (all in [0, bound)).
+
+    A least-significant-digit radix sort, 16 bits a pass: NumPy's stable sort of 16-bit keys
+    is a radix sort, several times faster than sorting the 64-bit keys themselves.
+    """
+    order = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
+    shift = 16
+    while bound > 1 << shift:
+        digit = ((keys[order] >> shift) & 0xFFFF).astype(np.uint16)
+        order = order[np.argsort(digit, kind="stable")]
+        shift += 16
+    return order
 
 
 def _kahn_python(graph: Graph, order: list[int], start: int, indegree: list[int]) -> Order:
@@ -201,38 +249,67 @@ def _kahn_python(graph: Graph, order: list[int], start: int, indegree: list[int]
 
 @dataclass(frozen=True)
 class Passes:
-    """Per-node results of the passes, indexed by node, and the project finish."""
+    """Per-node results of the passes, indexed by node, and the project finish.
 
-    early_start: list[int]
-    early_finish: list[int]
-    late_finish: list[int]
-    span: list[int]
-    total_float: list[int]
-    free_float: list[int]
-    critical: list[bool]
+    The columns are lists from the Python passes and arrays from the NumPy ones; `as_list`
+    gives either as a list of Python numbers, converting an array once.
+    """
+
+    early_start: list[int] | IntArray
+    early_finish: list[int] | IntArray
+    late_start: list[int] | IntArray
+    late_finish: list[int] | IntArray
+    total_float: list[int] | IntArray
+    free_float: list[int] | IntArray
+    critical: list[bool] | BoolArray
     finish: int
     incoming: Callable[[int], Sequence[Link]]
     """Return the links into a node in insertion order (links no pass reads may be left out)."""
     has_successors: Callable[[int], bool]
+    _lists: dict[str, list[Any]] = field(default_factory=dict, repr=False, compare=False)
+
+    def as_list(self, name: str) -> list[Any]:
+        """Return the column ``name`` as a list (the same list on every call)."""
+        found = self._lists.get(name)
+        if found is None:
+            column = getattr(self, name)
+            found = self._lists[name] = column if isinstance(column, list) else column.tolist()
+        return found
+
+    def critical_nodes(self) -> list[int]:
+        """Return the critical nodes in node order."""
+        if isinstance(self.critical, list):
+            return [node for node, critical in enumerate(self.critical) if critical]
+        nodes: list[int] = np.flatnonzero(self.critical).tolist()
+        return nodes
 
 
 def passes(network: Network, order: Order, given: Inputs) -> Passes:
     """Run the forward and backward pass; raise ConstraintError for an unmet constraint."""
     if order.waves is None:
         return _python_passes(network, order.order, given)
-    return _numpy_passes(network, order.order, order.waves, given)
+    return _numpy_passes(network, np.asarray(order.nodes, np.int64), order.waves, given)
 
 
 def _python_passes(network: Network, order: list[int], given: Inputs) -> Passes:
     preds = network.graph.preds
-    state = given.state
+    state, start_floor, finish_floor, must_start, deadline = given.columns()
     size = len(order)
-    early_start, early_finish = _python_forward(network, order, given)
+    early_start, early_finish = _python_forward(
+        network,
+        order,
+        given.duration.tolist(),
+        state,
+        start_floor,
+        finish_floor,
+        must_start,
+        deadline,
+    )
     finish = max(early_finish, default=0)
     span = [f - s for s, f in zip(early_start, early_finish, strict=True)]
 
     late_finish = [finish] * size
-    for node, (must, due) in enumerate(zip(given.must_start, given.deadline, strict=True)):
+    for node, (must, due) in enumerate(zip(must_start, deadline, strict=True)):
         if due is not None and due < late_finish[node]:
             late_finish[node] = due
         if must is not None and must + span[node] < late_finish[node]:
@@ -273,8 +350,8 @@ def _python_passes(network: Network, order: list[int], given: Inputs) -> Passes:
     return Passes(
         early_start,
         early_finish,
+        [lf - s for lf, s in zip(late_finish, span, strict=True)],
         late_finish,
-        span,
         total_float,
         free_float,
         critical,
@@ -285,13 +362,17 @@ def _python_passes(network: Network, order: list[int], given: Inputs) -> Passes:
 
 
 def _python_forward(
-    network: Network, order: list[int], given: Inputs
+    network: Network,
+    order: list[int],
+    duration: list[int],
+    state: list[int],
+    start_floor: list[int],
+    finish_floor: list[int],
+    must_start: list[int | None],
+    deadline: list[int | None],
 ) -> tuple[list[int], list[int]]:
     """Return early starts and finishes; raise ConstraintError for an unmet SNET/MSO/FNLT."""
     preds = network.graph.preds
-    state, duration = given.state, given.duration
-    start_floor, finish_floor = given.start_floor, given.finish_floor
-    must_start, deadline = given.must_start, given.deadline
     size = len(order)
     early_start = [0] * size
     early_finish = [0] * size
@@ -335,190 +416,157 @@ def _python_forward(
     return early_start, early_finish
 
 
-def _numpy_passes(network: Network, order: list[int], waves: list[int], given: Inputs) -> Passes:
+def _numpy_passes(network: Network, by_rank: IntArray, waves: list[int], given: Inputs) -> Passes:
+    # Everything runs by rank (position in Kahn's order): a wave is then a slice.
     graph = network.graph
-    size = len(order)
-    by_rank = np.asarray(order, np.int64)
+    size = len(by_rank)
+    count = len(waves) - 1
     rank = np.empty(size, np.int64)
     rank[by_rank] = np.arange(size)
-    special = given.special
+    wave_of = np.repeat(np.arange(count), np.diff(waves))
     state = np.zeros(size, np.int8)
     start_floor = np.full(size, given.base, np.int64)
     finish_floor = np.zeros(size, np.int64)
-    if special:
-        state[special] = [given.state[node] for node in special]
-        start_floor[special] = [given.start_floor[node] for node in special]
-        finish_floor[special] = [given.finish_floor[node] for node in special]
-    duration = np.asarray(given.duration, np.int64)
-    must, has_must, due, has_due = _bounds(given)
-    progress = bool(np.any(state != NOT_STARTED))
+    must, has_must = np.zeros(size, np.int64), np.zeros(size, np.bool_)
+    due, has_due = np.zeros(size, np.int64), np.zeros(size, np.bool_)
+    for node, found in given.special.items():
+        at = rank[node]
+        state[at] = found.state
+        start_floor[at] = found.start_floor
+        finish_floor[at] = found.finish_floor
+        if found.must_start is not None:
+            must[at], has_must[at] = found.must_start, True
+        if found.deadline is not None:
+            due[at], has_due[at] = found.deadline, True
+    duration = given.duration[by_rank]
+    progress = bool(state.any())
     not_started = state == NOT_STARTED
-    in_progress = state == IN_PROGRESS
-    source, target = graph.link_from, graph.link_to
-    from_finish, to_finish, lag = graph.link_from_finish, graph.link_to_finish, graph.link_lag
-    target_state = state[target]
 
-    # Forward: K is a node's early start when it has not started, its early finish when it is
-    # in progress (only finish-side links can still push it); finished nodes take no links.
-    # A link's bound is T[its source column] + adjust, T holding early starts in [0, n) and
-    # early finishes in [n, 2n), by rank.
-    column = rank[source] + size * from_finish
-    key = rank[target]
+    # The links by rank; with progress, only the live ones: links into finished nodes, and
+    # start-side links into started ones, are history for both passes.
+    source, target = rank[graph.link_from], rank[graph.link_to]
+    from_finish, to_finish, lag = graph.link_from_finish, graph.link_to_finish, graph.link_lag
+    numbers = np.arange(len(source))
+    pushes_start = to_finish
     if progress:
-        active = (target_state == NOT_STARTED) | ((target_state == IN_PROGRESS) & to_finish)
-        adjust = lag - np.where(to_finish & (target_state == NOT_STARTED), duration[target], 0)
-        column, key, adjust = column[active], key[active], adjust[active]
-    else:
-        adjust = lag - duration[target] * to_finish
-    by_key = np.argsort(key.astype(np.int32))
-    column, key, adjust = column[by_key], key[by_key], adjust[by_key]
-    live_links = np.flatnonzero(active)[by_key] if progress else by_key
-    link_waves = np.searchsorted(key, waves).tolist()
-    k = np.where(in_progress, finish_floor, start_floor)[by_rank]
+        target_state = state[target]
+        live = (target_state == NOT_STARTED) | ((target_state == IN_PROGRESS) & to_finish)
+        numbers = np.flatnonzero(live)
+        source, target, lag = source[numbers], target[numbers], lag[numbers]
+        from_finish, to_finish = from_finish[numbers], to_finish[numbers]
+        pushes_start = to_finish & not_started[target]
+    # `early` holds the early starts in [0, n) and the early finishes in [n, 2n); a link reads
+    # its source's anchor at `column` and bounds its target's at `anchor`.
+    column = source + size * from_finish
+    anchor = target + size * to_finish
+
+    # Forward: k is a node's early start when it has not started and its early finish when it
+    # is in progress (only finish-side links can still push that); finished nodes take no links.
+    adjust = lag - duration[target] * pushes_start
+    by_target, target_waves = _group_by_wave(wave_of[target], count)
+    f_column, f_target, f_adjust = column[by_target], target[by_target], adjust[by_target]
+    k = np.where(state == IN_PROGRESS, finish_floor, start_floor)
     early = np.empty(2 * size, np.int64)
-    duration_r = duration[by_rank]
-    if progress:
-        start_r, finish_r = start_floor[by_rank], finish_floor[by_rank]
-        not_started_r, in_progress_r = not_started[by_rank], in_progress[by_rank]
-    for wave in range(len(waves) - 1):
+    for wave in range(count):
         low, high = waves[wave], waves[wave + 1]
-        first, last = link_waves[wave], link_waves[wave + 1]
+        first, last = target_waves[wave], target_waves[wave + 1]
         if first < last:
-            np.maximum.at(k, key[first:last], early[column[first:last]] + adjust[first:last])
+            np.maximum.at(
+                k, f_target[first:last], early[f_column[first:last]] + f_adjust[first:last]
+            )
         settled = k[low:high]
         if not progress:
             early[low:high] = settled
-            np.add(settled, duration_r[low:high], out=early[size + low : size + high])
+            np.add(settled, duration[low:high], out=early[size + low : size + high])
             continue
-        ns = not_started_r[low:high]
-        early[low:high] = np.where(ns, settled, start_r[low:high])
+        waiting = not_started[low:high]
+        early[low:high] = np.where(waiting, settled, start_floor[low:high])
         early[size + low : size + high] = np.where(
-            ns,
-            settled + duration_r[low:high],
-            np.where(in_progress_r[low:high], settled, finish_r[low:high]),
+            waiting,
+            settled + duration[low:high],
+            np.where(state[low:high] == IN_PROGRESS, settled, finish_floor[low:high]),
         )
-    early_start = np.empty(size, np.int64)
-    early_finish = np.empty(size, np.int64)
-    early_start[by_rank] = early[:size]
-    early_finish[by_rank] = early[size:]
-    _check_constraints(network, rank, early_start, early_finish, must, has_must, due, has_due)
+    early_start, early_finish = early[:size], early[size:]
+    failing = np.flatnonzero(has_must & (early_start != must) | has_due & (early_finish > due))
+    if failing.size:
+        # The first in Kahn's order, as the Python pass reports it.
+        at = int(failing[0])
+        node = int(by_rank[at])
+        if has_must[at] and early_start[at] != must[at]:
+            detail = f"must start on {must[at]} but cannot start before {early_start[at]}"
+        else:
+            detail = (
+                f"must finish no later than {due[at]} but cannot finish before {early_finish[at]}"
+            )
+        raise ConstraintError(_task_id(network, node), detail)
 
+    # Backward: a link pushes its source's late finish to its target's plus a constant.
     finish = int(early_finish.max()) if size else 0
     span = early_finish - early_start
-    late_finish = np.full(size, finish, np.int64)
-    np.minimum(late_finish, np.where(has_due, due, finish), out=late_finish)
-    np.minimum(late_finish, np.where(has_must, must + span, finish), out=late_finish)
-
-    # Backward: a link pushes its source's late finish to the target's late finish plus a
-    # constant; links into finished nodes, and start-side links into started ones, are history.
-    live_source, live_target = source, target
-    live_from_finish, live_to_finish, live_lag = from_finish, to_finish, lag
-    if progress:
-        live_source, live_target = source[active], target[active]
-        live_from_finish, live_to_finish = from_finish[active], to_finish[active]
-        live_lag = lag[active]
-    shift = (
-        np.where(live_from_finish, 0, span[live_source])
-        - np.where(live_to_finish, 0, span[live_target])
-        - live_lag
-    )
-    back_key = rank[live_source]
-    by_back = np.argsort(back_key.astype(np.int32))
-    back_key, back_target, shift = back_key[by_back], rank[live_target][by_back], shift[by_back]
-    back_waves = np.searchsorted(back_key, waves).tolist()
-    late = late_finish[by_rank]
-    for wave in range(len(waves) - 2, -1, -1):
-        first, last = back_waves[wave], back_waves[wave + 1]
+    late = np.full(size, finish, np.int64)
+    np.minimum(late, np.where(has_due, due, finish), out=late)
+    np.minimum(late, np.where(has_must, must + span, finish), out=late)
+    shift = span[source] * ~from_finish - span[target] * ~to_finish - lag
+    by_source, source_waves = _group_by_wave(wave_of[source], count)
+    b_source, b_target, b_shift = source[by_source], target[by_source], shift[by_source]
+    for wave in range(count - 1, -1, -1):
+        first, last = source_waves[wave], source_waves[wave + 1]
         if first < last:
             np.minimum.at(
-                late, back_key[first:last], late[back_target[first:last]] + shift[first:last]
+                late, b_source[first:last], late[b_target[first:last]] + b_shift[first:last]
             )
-    late_finish[by_rank] = late
     complete = state == COMPLETE
-    late_finish[complete] = early_finish[complete]
+    late[complete] = early_finish[complete]
 
     # Free float: the smallest slack on the live links out of a node, in the early schedule.
     free_float = finish - early_finish
-    slack = (
-        np.where(live_to_finish, early_finish[live_target], early_start[live_target])
-        - live_lag
-        - np.where(live_from_finish, early_finish[live_source], early_start[live_source])
-    )
-    np.minimum.at(free_float, live_source, slack)
-    total_float = late_finish - early_finish
+    np.minimum.at(free_float, source, early[anchor] - lag - early[column])
+    total_float = late - early_finish
     np.minimum(free_float, total_float, out=free_float)
     critical = ~complete & (total_float <= 0)
-    successors = np.bincount(source, minlength=size).tolist()
+
+    link_from = graph.link_from
+    f_number = numbers[by_target]
 
     def incoming(node: int) -> list[Link]:
-        into = int(rank[node])
-        numbers = np.sort(live_links[np.searchsorted(key, into) : np.searchsorted(key, into + 1)])
+        at = int(rank[node])
+        wave = int(wave_of[at])
+        group = slice(target_waves[wave], target_waves[wave + 1])
+        chosen = np.sort(f_number[group][f_target[group] == at])
         return list(
             zip(
-                source[numbers].tolist(),
-                from_finish[numbers].tolist(),
-                to_finish[numbers].tolist(),
-                lag[numbers].tolist(),
+                link_from[chosen].tolist(),
+                graph.link_from_finish[chosen].tolist(),
+                graph.link_to_finish[chosen].tolist(),
+                graph.link_lag[chosen].tolist(),
                 strict=True,
             )
         )
 
     return Passes(
-        early_start.tolist(),
-        early_finish.tolist(),
-        late_finish.tolist(),
-        span.tolist(),
-        total_float.tolist(),
-        free_float.tolist(),
-        critical.tolist(),
+        early_start[rank],
+        early_finish[rank],
+        (late - span)[rank],
+        late[rank],
+        total_float[rank],
+        free_float[rank],
+        critical[rank],
         finish,
         incoming=incoming,
-        has_successors=lambda node: successors[node] > 0,
+        has_successors=partial(_has_successors, graph),
     )
 
 
-def _bounds(given: Inputs) -> tuple[IntArray, BoolArray, IntArray, BoolArray]:
-    """Return the must-start and deadline offsets as arrays with masks of where they are set."""
-    size = len(given.state)
-    must = np.zeros(size, np.int64)
-    due = np.zeros(size, np.int64)
-    has_must = np.zeros(size, np.bool_)
-    has_due = np.zeros(size, np.bool_)
-    for node in given.special:
-        must_start, deadline = given.must_start[node], given.deadline[node]
-        if must_start is not None:
-            must[node], has_must[node] = must_start, True
-        if deadline is not None:
-            due[node], has_due[node] = deadline, True
-    return must, has_must, due, has_due
+def _has_successors(graph: Graph, node: int) -> bool:
+    """Return True when a link leaves ``node``."""
+    return bool(graph.out_degree[node])
 
 
-def _check_constraints(
-    network: Network,
-    rank: IntArray,
-    early_start: IntArray,
-    early_finish: IntArray,
-    must: IntArray,
-    has_must: BoolArray,
-    due: IntArray,
-    has_due: BoolArray,
-) -> None:
-    """Raise the ConstraintError the Python pass would: for the earliest failing node."""
-    missed_start = has_must & (early_start != must)
-    missed_finish = has_due & (early_finish > due)
-    failing = np.flatnonzero(missed_start | missed_finish)
-    if not failing.size:
-        return
-    node = int(failing[np.argmin(rank[failing])])
-    if missed_start[node]:
-        raise ConstraintError(
-            _task_id(network, node),
-            f"must start on {must[node]} but cannot start before {early_start[node]}",
-        )
-    raise ConstraintError(
-        _task_id(network, node),
-        f"must finish no later than {due[node]} but cannot finish before {early_finish[node]}",
-    )
+def _group_by_wave(wave: IntArray, count: int) -> tuple[IntArray, list[int]]:
+    """Return an order of the links grouping them by ``wave``, and where each group starts."""
+    order = _stable_order(wave, count)
+    starts = np.searchsorted(wave[order], np.arange(count + 1)).tolist()
+    return order, starts
 
 
 def _task_id(network: Network, node: int) -> str:

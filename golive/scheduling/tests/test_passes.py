@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import astuple, replace
 from typing import Any
 
 from hypothesis import given, settings
@@ -155,6 +155,9 @@ class NumpyPassesTests:
         with thresholds(_NUMPY_MIN_NODES=10**9):
             python = outcome(network, None)
         assert outcome(network, None) == python
+        entry = schedule(network).tasks["T5999"]
+        assert [type(value) for value in astuple(entry)] == [int] * 6 + [bool] * 2
+        assert all(type(v) is int for v in schedule(network).tasks.column("late_start"))
         started = [
             replace(t, actual_start=i % 500) if i % 97 == 0 else t for i, t in enumerate(tasks)
         ]
