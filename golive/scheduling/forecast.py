@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -28,7 +28,7 @@ from golive.scheduling.errors import NetworkError
 from golive.scheduling.network import ConstraintKind, Network
 
 Distribution = Literal["pert", "triangular"]
-IntArray = npt.NDArray[np.int64]
+IntArray = npt.NDArray[np.signedinteger[Any]]
 # A task's duration across the runs: a plain int when it has no estimate, saving the array work.
 Durations = IntArray | int
 
@@ -92,9 +92,12 @@ def forecast(
     fixed_start = _progress(network, durations, start_floor, status_date)
     preds = graph.preds
     size = len(order)
+    dtype = _narrowest(network, durations, start_floor, deadline, must_start)
+    if dtype is not np.int64:
+        durations = [d.astype(dtype) if isinstance(d, np.ndarray) else d for d in durations]
 
-    early_start = np.empty((size, iterations), dtype=np.int64)
-    early_finish = np.empty((size, iterations), dtype=np.int64)
+    early_start = np.empty((size, iterations), dtype=dtype)
+    early_finish = np.empty((size, iterations), dtype=dtype)
     for node in order:
         row = early_start[node]
         row.fill(start_floor[node])
@@ -115,8 +118,8 @@ def forecast(
             np.maximum(row, bound, out=row)
         np.add(row, d, out=early_finish[node])
 
-    finish: IntArray = early_finish.max(axis=0) if size else np.zeros(iterations, dtype=np.int64)
-    late_finish = np.empty((size, iterations), dtype=np.int64)
+    finish: IntArray = early_finish.max(axis=0) if size else np.zeros(iterations, dtype=dtype)
+    late_finish = np.empty((size, iterations), dtype=dtype)
     late_finish[:] = finish
     critical_runs = [0] * size
     for node in reversed(order):
@@ -254,6 +257,24 @@ def _progress(
         durations[node] = (resume - task.actual_start) + remaining
         fixed[node] = False
     return fixed
+
+
+def _narrowest(
+    network: Network,
+    durations: list[Durations],
+    start_floor: list[int],
+    deadline: dict[int, int],
+    must_start: dict[int, int],
+) -> type[np.signedinteger[Any]]:
+    """Return int32 when no date of any run can leave its range, else int64.
+
+    Half the bytes per task per run halves the memory traffic of the passes. No start or finish
+    can lie further from 0 than the largest bound plus every duration and every lag in a row.
+    """
+    reach = max(map(abs, [*start_floor, *deadline.values(), *must_start.values()]), default=0)
+    reach += sum(int(np.abs(d).max()) if isinstance(d, np.ndarray) else abs(d) for d in durations)
+    reach += int(np.abs(network.graph.link_lag).sum())
+    return np.int32 if reach < 1 << 29 else np.int64
 
 
 def _constraint_bounds(network: Network) -> tuple[list[int], dict[int, int], dict[int, int]]:
