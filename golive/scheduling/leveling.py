@@ -22,7 +22,7 @@ What moves and what does not:
 
 The answer: a serial schedule-generation scheme with the latest-finish-time rule (what
 commercial tools do) gives a valid schedule at once; forward-backward justification and a short
-sampling search improve it, and CP-SAT starts from the result as a hint and improves it within
+genetic search improve it, and CP-SAT starts from the result as a hint and improves it within
 ``time_limit``. The solver works on the largest step that divides every time in the problem
 (often 60: plans are estimated in hours), which loses nothing. ``time_unit`` coarsens the grid
 further (for example 60 = hours) when it does not divide that step: durations round up to whole
