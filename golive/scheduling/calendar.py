@@ -26,7 +26,6 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
-from functools import partial
 from itertools import pairwise
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -45,6 +44,8 @@ END_OF_DAY = time.max
 _US_PER_MINUTE = 60_000_000
 _US_PER_DAY = 24 * 60 * _US_PER_MINUTE
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_UNSTEADY = np.iinfo(np.int64).min
+_MOMENT_CACHE_LIMIT = 500_000
 _ONE_US = timedelta(microseconds=1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Any Monday serves as the origin of the regular week's arithmetic.
@@ -250,6 +251,8 @@ class _Engine:
             for weekday in range(7)
         ]
         self.intervals_cache: dict[int, tuple[Interval, ...]] = {}
+        self.steady: dict[int, int | None] = {}
+        self.moments: dict[int, datetime] = {}
         self.exception_days = {day.toordinal() for day in exceptions}
         self.exception_deltas: dict[int, int] = {}
         for ordinal in self.exception_days:
@@ -321,41 +324,50 @@ class _Engine:
         self.intervals_cache[ordinal] = result
         return result
 
-    def fill_intervals(self, ordinals: list[int]) -> None:
+    def steady_offsets(self, ordinals: list[int]) -> list[int | None]:
+        """Return each day's UTC offset in microseconds, or None on a day the clocks change.
+
+        A day whose offset is the same at both midnights has no wall time skipped or repeated
+        (clocks change at most once a day, which `scan` relies on too).
+        """
+        steady = self.steady
+        missing = [ordinal for ordinal in ordinals if ordinal not in steady]
+        if missing:
+            zone = self.zone
+            midnights = {*missing, *(o + 1 for o in missing if o < _LAST_ORDINAL)}
+            offset = {
+                ordinal: zone.utcoffset(datetime.combine(date.fromordinal(ordinal), time(0)))
+                for ordinal in midnights
+            }
+            if len(steady) >= _DAY_CACHE_LIMIT:
+                steady.clear()
+            for ordinal in missing:
+                here = offset[ordinal]
+                same = here is not None and here == offset.get(ordinal + 1)
+                steady[ordinal] = here // _ONE_US if same and here is not None else None
+        return [steady[ordinal] for ordinal in ordinals]
+
+    def fill_intervals(self, ordinals: list[int], offsets: list[int | None]) -> None:
         """Compute and cache the working intervals of many days at once.
 
-        On a day whose UTC offset is the same at both midnights no wall time is skipped or
-        repeated (clocks change at most once a day, which `scan` relies on too), so its
-        periods are its midnight plus fixed amounts: two offset lookups instead of a
-        conversion per period boundary. Other days go through `intervals`.
+        On a day without a clock change (``offsets`` from `steady_offsets`) the periods are its
+        midnight plus fixed amounts; other days and exceptions go through `intervals`.
         """
         cache = self.intervals_cache
-        missing = [ordinal for ordinal in ordinals if ordinal not in cache]
-        if not missing:
-            return
-        zone = self.zone
-        midnight_offset = {
-            ordinal: zone.utcoffset(datetime.combine(date.fromordinal(ordinal), time(0)))
-            for ordinal in {
-                *missing,
-                *(ordinal + 1 for ordinal in missing if ordinal < _LAST_ORDINAL),
-            }
-        }
-        for ordinal in missing:
-            offset = midnight_offset[ordinal]
-            if (
-                ordinal in self.exception_days
-                or offset is None
-                or offset != midnight_offset.get(ordinal + 1)
-            ):
+        for ordinal, offset in zip(ordinals, offsets, strict=True):
+            if ordinal in cache:
+                continue
+            if offset is None or ordinal in self.exception_days:
                 self.intervals(ordinal)
                 continue
-            base = (ordinal - _EPOCH_ORDINAL) * _US_PER_DAY - offset // _ONE_US
+            base = (ordinal - _EPOCH_ORDINAL) * _US_PER_DAY - offset
             if len(cache) >= _DAY_CACHE_LIMIT:
                 cache.clear()
             cache[ordinal] = tuple(
-                (base + start, base + end)
-                for start, end in self.week_spans[(ordinal - _REFERENCE_MONDAY) % 7]
+                [
+                    (base + start, base + end)
+                    for start, end in self.week_spans[(ordinal - _REFERENCE_MONDAY) % 7]
+                ]
             )
 
     def day_total(self, ordinal: int) -> int:
@@ -472,8 +484,12 @@ class _Engine:
             into -= end - start
         raise AssertionError(f"position {position} is not inside day {date.fromordinal(ordinal)}")
 
-    def instants(self, positions: IntArray) -> IntArray:
-        """Return `instant` of each of the ascending ``positions``, computed with NumPy."""
+    def instants(self, positions: IntArray) -> tuple[IntArray, IntArray]:
+        """Return `instant` of each of the ascending ``positions``, computed with NumPy.
+
+        Also return the UTC offset (microseconds) of each one's day, `_UNSTEADY` on a day the
+        clocks change.
+        """
         # The scalar lookups scan the years the extremes need; coverage is one contiguous
         # range, so every day between the two is covered by the same tables.
         self.instant(int(positions[0]))
@@ -508,7 +524,8 @@ class _Engine:
         day_line: list[int] = []
         line = 0
         days = day[new_day].tolist()
-        self.fill_intervals(days)
+        offsets = self.steady_offsets(days)
+        self.fill_intervals(days, offsets)
         for ordinal in days:
             day_line.append(line)
             for start, end in self.intervals(ordinal):
@@ -521,7 +538,22 @@ class _Engine:
         result: IntArray = np.asarray(starts, np.int64)[interval] + (
             point - interval_line[interval]
         )
-        return result
+        day_offset = np.asarray([_UNSTEADY if o is None else o for o in offsets], np.int64)
+        return result, day_offset[np.cumsum(new_day) - 1]
+
+    def datetimes(self, instants: IntArray, offsets: IntArray) -> list[datetime]:
+        """Return `to_datetime` of each instant, given the UTC offset of its day (`instants`)."""
+        steady = offsets != _UNSTEADY
+        # The local wall time by arithmetic, made a datetime in C: on a day without a clock
+        # change no wall time is ambiguous, so attaching the zone (fold 0) is exact.
+        walls = (instants + np.where(steady, offsets, 0)).astype("datetime64[us]").astype(object)
+        zone = self.zone
+        return [
+            wall.replace(tzinfo=zone) if plain else self.to_datetime(instant)
+            for wall, plain, instant in zip(
+                walls.tolist(), steady.tolist(), instants.tolist(), strict=True
+            )
+        ]
 
     def to_datetime(self, instant: int) -> datetime:
         """Return the epoch-microsecond ``instant`` as a datetime in the calendar's zone."""
@@ -729,16 +761,23 @@ class WorkCalendar:
         unique, inverse = _distinct(array)
         positions = origin + unique * _US_PER_MINUTE
         engine = self._engine
-        # A finish is the instant after the last working microsecond before it.
-        instants = engine.instants(positions - 1) + 1 if end else engine.instants(positions)
-        seconds, fraction = np.divmod(instants, 1_000_000)
-        moments = np.empty(len(unique), dtype=object)
-        if fraction.any():
-            moments[:] = list(map(engine.to_datetime, instants.tolist()))
-        else:
-            # Whole seconds (the usual case) convert in C, several times faster.
-            moments[:] = list(
-                map(partial(datetime.fromtimestamp, tz=engine.zone), seconds.tolist())
-            )
+        # A finish is the instant after the last working microsecond before it (still on the
+        # same day's offset: a steady day's offset holds at the next midnight too).
+        instants, offset = engine.instants(positions - 1 if end else positions)
+        if end:
+            instants += 1
+        # Building a datetime costs more than everything else here, and a schedule's columns
+        # share most of their instants: each is built once per calendar.
+        cache = engine.moments
+        found: list[datetime | None] = list(map(cache.get, instants.tolist()))
+        if None in found:
+            todo = [at for at, moment in enumerate(found) if moment is None]
+            if len(cache) + len(todo) > _MOMENT_CACHE_LIMIT:
+                cache.clear()
+            made = engine.datetimes(instants[todo], offset[todo])
+            for at, moment in zip(todo, made, strict=True):
+                found[at] = cache[int(instants[at])] = moment
+        moments = np.empty(len(found), dtype=object)
+        moments[:] = found
         result: list[datetime] = moments[inverse].tolist()
         return result
