@@ -26,7 +26,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import pairwise
+from itertools import chain, pairwise
 from types import MappingProxyType
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -519,25 +519,19 @@ class _Engine:
         new_day = np.empty(len(day), np.bool_)
         new_day[:1] = True
         np.not_equal(day[1:], day[:-1], out=new_day[1:])
-        starts: list[int] = []
-        lengths: list[int] = []
-        day_line: list[int] = []
-        line = 0
         days = day[new_day].tolist()
         offsets = self.steady_offsets(days)
         self.fill_intervals(days, offsets)
-        for ordinal in days:
-            day_line.append(line)
-            for start, end in self.intervals(ordinal):
-                starts.append(start)
-                lengths.append(end - start)
-                line += end - start
-        interval_line = np.cumsum(lengths) - np.asarray(lengths, np.int64)
-        point = np.asarray(day_line, np.int64)[np.cumsum(new_day) - 1] + into
+        spans = list(map(self.intervals, days))
+        counts = np.fromiter(map(len, spans), np.int64, len(spans))
+        pairs = np.fromiter(chain.from_iterable(chain.from_iterable(spans)), np.int64)
+        starts, ends = pairs[0::2], pairs[1::2]
+        lengths = ends - starts
+        interval_line = np.cumsum(lengths) - lengths
+        day_line = interval_line[np.cumsum(counts) - counts]
+        point = day_line[np.cumsum(new_day) - 1] + into
         interval = np.searchsorted(interval_line, point, "right") - 1
-        result: IntArray = np.asarray(starts, np.int64)[interval] + (
-            point - interval_line[interval]
-        )
+        result: IntArray = starts[interval] + (point - interval_line[interval])
         day_offset = np.asarray([_UNSTEADY if o is None else o for o in offsets], np.int64)
         return result, day_offset[np.cumsum(new_day) - 1]
 
