@@ -506,7 +506,7 @@ def assignment_update(
     _unknown(fields, ASSIGNMENT_FIELDS)
     with transaction.atomic():
         a = (
-            Assignment.objects.select_for_update()
+            Assignment.objects.select_for_update(of=("self",))
             .select_related("work_package__project", "resource", "skill")
             .get(pk=assignment.pk)
         )

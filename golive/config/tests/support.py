@@ -262,3 +262,23 @@ def queries_for(api: ApiClient, path: str, params: dict[str, Any] | None = None)
         response = api.get(path, params)
     assert response.status_code == 200, response.content[:500]
     return len(ctx)
+
+
+def run_cli(*argv: str, capsys: Any) -> tuple[Any, str, str]:
+    """Run `golive ARGV…` as the console script does; return (exit code, stdout, stderr).
+
+    A command run from the command line closes every database connection when it ends; inside
+    a test's transaction that would close the test's own connection (PostgreSQL), so it is kept.
+    """
+    from unittest import mock
+
+    from django.core.management import ManagementUtility
+
+    try:
+        with mock.patch("django.core.management.base.connections.close_all"):
+            ManagementUtility(["golive", *argv]).execute()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err

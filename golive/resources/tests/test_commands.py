@@ -6,8 +6,9 @@ from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.management import ManagementUtility, call_command
+from django.core.management import call_command
 
+from golive.config.tests.support import run_cli
 from golive.resources.models import LevelingHold, LevelingRun, LevelingStatus
 from golive.resources.services import assignment_update
 from golive.resources.tests.factories import DAY, staffed_plan
@@ -22,16 +23,6 @@ def run(*args):
     except SystemExit as exc:
         return exc.code, out.getvalue()
     return 0, out.getvalue()
-
-
-def run_cli(*argv, capsys):
-    try:
-        ManagementUtility(["golive", *argv]).execute()
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.fixture

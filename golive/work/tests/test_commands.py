@@ -6,11 +6,12 @@ from io import StringIO
 
 import pytest
 from django.core import mail
-from django.core.management import ManagementUtility, call_command
+from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
 from golive.accounts.models import User
+from golive.config.tests.support import run_cli
 from golive.projects.tests.factories import ProjectFactory, UserFactory, team_for
 from golive.work.models import Blocker
 from golive.work.services import (
@@ -32,17 +33,6 @@ def run(*args):
     except SystemExit as exc:
         return exc.code, out.getvalue()
     return 0, out.getvalue()
-
-
-def run_cli(*argv, capsys):
-    """Run `golive ARGV…` as the console script does; return (exit code, stdout, stderr)."""
-    try:
-        ManagementUtility(["golive", *argv]).execute()
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.fixture
