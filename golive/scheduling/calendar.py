@@ -731,27 +731,41 @@ class WorkCalendar:
             return engine.to_datetime(engine.instant(position - 1) + 1)
         return engine.to_datetime(engine.instant(position))
 
-    def instants_at(self, offsets: Iterable[int], *, end: bool = False) -> list[datetime]:
+    def instants_at(
+        self, offsets: Iterable[int] | npt.NDArray[np.integer[Any]], *, end: bool = False
+    ) -> list[datetime]:
         """Return ``[self.instant_at(offset, end=end) for offset in offsets]``, much faster.
 
-        Each distinct offset is converted once and the day lookups are vectorised, so a whole
-        schedule's dates cost little more than building the datetimes. Equal offsets give the
-        same datetime object.
+        ``offsets`` are ints or a NumPy integer array (such as ``TaskSchedules.column``). Each
+        distinct offset is converted once per calendar and the day lookups are vectorised, so a
+        whole schedule's dates cost little more than building the datetimes. Equal offsets give
+        the same datetime object.
         """
-        values = offsets if isinstance(offsets, list) else list(offsets)
-        if not values:
-            return []
-        if set(map(type, values)) != {int}:
-            bad = next(value for value in values if type(value) is not int)
-            raise CalendarError(f"offset must be an int, not {type(bad).__name__}.")
+        values: list[int] | npt.NDArray[np.integer[Any]]
+        if isinstance(offsets, np.ndarray):
+            if offsets.dtype.kind not in "iu":
+                raise CalendarError(f"offsets must be integers, not {offsets.dtype}.")
+            if not offsets.size:
+                return []
+            values = offsets
+            too_big = offsets.dtype.kind == "u" and offsets.max() > _MAX_OFFSET
+            array = np.asarray([_MAX_OFFSET + 1]) if too_big else offsets.astype(np.int64)
+        else:
+            values = offsets if isinstance(offsets, list) else list(offsets)
+            if not values:
+                return []
+            if set(map(type, values)) - {int}:
+                bad = next(value for value in values if type(value) is not int)
+                raise CalendarError(f"offset must be an int, not {type(bad).__name__}.")
+            try:
+                array = np.asarray(values, np.int64)
+            except OverflowError:
+                array = np.asarray([_MAX_OFFSET + 1])
         origin = self._origin_position()
-        try:
-            array = np.asarray(values, np.int64)
-        except OverflowError:
-            array = None
-        if array is None or not _MIN_OFFSET <= array.min() <= array.max() <= _MAX_OFFSET:
+        if not _MIN_OFFSET <= array.min() <= array.max() <= _MAX_OFFSET:
             # Far beyond the supported years: let the scalar path raise its error.
-            return [self.instant_at(value, end=end) for value in values]
+            scalars = values.tolist() if isinstance(values, np.ndarray) else values
+            return [self.instant_at(value, end=end) for value in scalars]
         unique, inverse = _distinct(array)
         positions = origin + unique * _US_PER_MINUTE
         engine = self._engine

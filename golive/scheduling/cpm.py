@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from golive.scheduling.errors import CycleError
 from golive.scheduling.network import Network
@@ -129,23 +130,26 @@ class TaskSchedules(Mapping[str, TaskSchedule]):
     def __repr__(self) -> str:
         return f"TaskSchedules({len(self)} tasks)"
 
-    def column(self, name: Column) -> list[int]:
-        """Return one field of every task in task order, as ``[self[t].<name> for t in self]``.
+    def column(self, name: Column) -> npt.NDArray[np.int64]:
+        """Return one field of every task in task order: ``[self[t].<name> for t in self]``.
 
-        Summary tasks roll up as in the entries; no TaskSchedule is built, so this is the way
-        to read a large schedule whole.
+        A NumPy array (a copy), for reading a large schedule whole: no TaskSchedule is built,
+        and `WorkCalendar.instants_at` takes it as it is. Summary tasks roll up as in the
+        entries.
         """
-        values: list[int] = list(self._columns.as_list(name))
+        column = getattr(self._columns, name)
+        values = np.array(column, dtype=np.int64)
         graph = self._network.graph
         if not graph.summary_leaves:
             return values
-        roll_up = max if name in ("early_finish", "late_finish") else min
-        return [
-            values[node]
-            if node != -1
-            else roll_up(values[n] for n in graph.summary_leaves[position])
-            for position, node in enumerate(graph.node_of_task)
-        ]
+        roll_up = np.max if name in ("early_finish", "late_finish") else np.min
+        result = np.empty(len(graph.node_of_task), dtype=np.int64)
+        nodes = np.asarray(graph.node_of_task, dtype=np.int64)
+        leaves = nodes != -1
+        result[leaves] = values[nodes[leaves]]
+        for position, members in graph.summary_leaves.items():
+            result[position] = roll_up(values[members])
+        return result
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -60,6 +61,25 @@ class InstantsAtTests:
         for end in (False, True):
             bulk = fresh(calendar).instants_at(offsets, end=end)
             assert bulk == [calendar.instant_at(offset, end=end) for offset in offsets]
+
+    def test_takes_integer_arrays(self) -> None:
+        """Accept NumPy integer arrays of any width, as the same ints in a list."""
+        calendar = PROPERTY_CALENDARS[1]
+        offsets = [0, 479, 480, 481, 9_600, 123_457]
+        expected = calendar.instants_at(offsets, end=True)
+        for dtype in (np.int64, np.int32, np.uint32):
+            assert calendar.instants_at(np.array(offsets, dtype=dtype), end=True) == expected
+        assert calendar.instants_at(np.array([], dtype=np.int64)) == []
+
+    def test_rejects_arrays_of_other_kinds(self) -> None:
+        """Refuse float and boolean arrays, and offsets beyond the years in any dtype."""
+        calendar = PROPERTY_CALENDARS[1]
+        for values in (np.array([1.0]), np.array([True])):
+            with pytest.raises(CalendarError, match="must be integers"):
+                calendar.instants_at(values)
+        for values in (np.array([10**13]), np.array([2**63 + 5], dtype=np.uint64)):
+            with pytest.raises(CalendarError):
+                calendar.instants_at(values)
 
     def test_equal_offsets_share_one_datetime(self) -> None:
         """Convert a repeated offset once and hand out the same object."""

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import astuple, replace
 from typing import Any
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -157,13 +158,36 @@ class NumpyPassesTests:
         assert outcome(network, None) == python
         entry = schedule(network).tasks["T5999"]
         assert [type(value) for value in astuple(entry)] == [int] * 6 + [bool] * 2
-        assert all(type(v) is int for v in schedule(network).tasks.column("late_start"))
+        result = schedule(network)
+        column = result.tasks.column("late_start")
+        assert column.dtype == np.int64
+        assert column.tolist() == [entry.late_start for entry in result.tasks.values()]
         started = [
             replace(t, actual_start=i % 500) if i % 97 == 0 else t for i, t in enumerate(tasks)
         ]
         progress = Network(started, dependencies)
         python, vectorised = both_paths(progress, status_date=400)
         assert vectorised == python
+
+    def test_columns_roll_up_summaries_like_the_entries(self) -> None:
+        """column() gives each field of every task, summaries included, as the entries do."""
+        tasks = [
+            Task("S"),
+            Task("A", 30, parent="S"),
+            Task("B", 50, parent="S"),
+            Task("C", 20),
+            Task("T"),
+            Task("D", 10, parent="T"),
+        ]
+        links = [
+            Dependency("A", "C", DependencyType.FS, 5),
+            Dependency("S", "T", DependencyType.SS, 3),
+            Dependency("C", "D", DependencyType.FF, -2),
+        ]
+        result = schedule(Network(tasks, links))
+        for name in ("early_start", "early_finish", "late_start", "late_finish", "total_float"):
+            expected = [getattr(entry, name) for entry in result.tasks.values()]
+            assert result.tasks.column(name).tolist() == expected  # type: ignore[arg-type]
 
     def test_chain_takes_the_python_path(self) -> None:
         """A long chain falls back to Python after a few NumPy waves, with the same result."""
