@@ -173,6 +173,9 @@ def percent(value: float, reference: float) -> float:
 def run_set(args: argparse.Namespace) -> int:
     folder = Path(args.folder)
     paths = sorted([*folder.glob("*.sm"), *folder.glob("*.rcp")], key=natural_key)
+    if args.only:
+        wanted = {name.strip() for name in args.only.split(",") if name.strip()}
+        paths = [path for path in paths if path.stem in wanted]
     if args.limit:
         paths = paths[: args.limit]
     bounds = read_bounds(args.bounds)
@@ -416,6 +419,7 @@ def main() -> int:
     parser.add_argument("--bounds", help="CSV: instance,lower_bound,upper_bound,optimal")
     parser.add_argument("--time-limit", type=float, default=1.0, help="seconds per instance")
     parser.add_argument("--limit", type=int, default=0, help="only the first N instances")
+    parser.add_argument("--only", default="", help="comma-separated instance names to run")
     parser.add_argument("--workers", type=int, default=2, help="CP-SAT threads")
     parser.add_argument("--csv", help="write per-instance results here")
     parser.add_argument("--product", action="store_true", help="the 500-task synthetic case")

@@ -1,5 +1,8 @@
 """The CP-SAT model behind resource leveling: one interval per job, one cumulative per resource.
 
+Small problems also get redundant no-overlap constraints over cliques of jobs that can never
+run together (``cliques``).
+
 Starts are grid steps (``unit`` minutes each); the objective is the project finish in minutes,
 ``max(unit * start + duration)``, so a coarse grid still reports an exact makespan.
 """
@@ -40,6 +43,90 @@ def _horizon(problem: Problem, hint: Sequence[int], hint_valid: bool) -> int:
     )
     slack = sum(max(0, delta) for _, _, delta in problem.links)
     return latest + sum(duration) + slack
+
+
+# Redundant no-overlap constraints over cliques of jobs that can never run together: on
+# PSPLIB's hard groups they let CP-SAT's disjunctive reasoning (edge finding, precedences)
+# prove optima the cumulative alone does not (see docs/design/leveling.md).
+CLIQUES = True
+# Work bound on clique building: a plan with more incompatible pairs gets no cliques.
+CLIQUE_PAIR_LIMIT = 50_000
+# Only small problems get them: on the 500-task product case they came to 2,374 cliques that
+# slowed the solver without a better result, and j120 showed no gain.
+CLIQUE_MAX_JOBS = 100
+
+
+def incompatible_pairs(problem: Problem, limit: int = CLIQUE_PAIR_LIMIT) -> list[set[int]] | None:
+    """Return, per job, the jobs it can never overlap: together they exceed some capacity.
+
+    Jobs without duration overlap nothing. A link that makes one job start at or after the
+    other's finish also separates them; those pairs are included (precedence-related jobs
+    make the cliques larger, and CP-SAT's no-overlap reasons with the precedences). Return
+    None when there are more than ``limit`` resource-incompatible pairs.
+    """
+    size = problem.size
+    pairs = 0
+    neighbours: list[set[int]] = [set() for _ in range(size)]
+    by_resource: dict[int, list[tuple[int, int]]] = {}
+    for j, needs in enumerate(problem.demands):
+        if problem.duration[j] <= 0:
+            continue
+        for r, units in needs:
+            by_resource.setdefault(r, []).append((units, j))
+    for r, users in by_resource.items():
+        capacity = problem.capacity[r]
+        users.sort(reverse=True)
+        for a, (units_a, job_a) in enumerate(users):
+            if units_a * 2 <= capacity:
+                break  # this and every smaller user fit beside all smaller ones
+            for units_b, job_b in users[a + 1 :]:
+                if units_a + units_b <= capacity:
+                    break
+                pairs += 1
+                if pairs > limit:
+                    return None
+                neighbours[job_a].add(job_b)
+                neighbours[job_b].add(job_a)
+    for pred, succ, delta in problem.links:
+        # A link with delta >= pred's duration starts succ once pred has finished.
+        if pred != succ and problem.duration[succ] > 0 and delta >= problem.duration[pred] > 0:
+            neighbours[pred].add(succ)
+            neighbours[succ].add(pred)
+    return neighbours
+
+
+def cliques(problem: Problem, *, minimum: int = 3) -> list[list[int]]:
+    """Return greedy maximal cliques of pairwise incompatible jobs, each at least ``minimum``.
+
+    Every resource-incompatible pair lies in some returned clique unless its clique would be
+    smaller than ``minimum`` (the cumulative already handles a lone pair well). Seeds go by
+    decreasing degree; a clique grows by the candidate with the most neighbours among the
+    remaining candidates.
+    """
+    neighbours = incompatible_pairs(problem)
+    if neighbours is None:
+        return []
+    covered: set[tuple[int, int]] = set()
+    found: list[list[int]] = []
+    order = sorted(range(problem.size), key=lambda j: (-len(neighbours[j]), j))
+    for seed in order:
+        for other in sorted(neighbours[seed], key=lambda j: (-len(neighbours[j]), j)):
+            if (min(seed, other), max(seed, other)) in covered:
+                continue
+            clique = [seed, other]
+            candidates = neighbours[seed] & neighbours[other]
+            while candidates:
+                best = max(candidates, key=lambda j: (len(neighbours[j] & candidates), -j))
+                clique.append(best)
+                candidates &= neighbours[best]
+            for a in clique:
+                for b in clique:
+                    if a < b:
+                        covered.add((a, b))
+            if len(clique) >= minimum:
+                found.append(sorted(clique))
+    unique = {tuple(c) for c in found}
+    return [list(c) for c in sorted(unique)]
 
 
 def solve(
@@ -97,6 +184,14 @@ def solve(
             used.append(model.new_fixed_size_interval_var(start, end - start, f"b{r}_{k}"))
             units.append(amount)
         model.add_cumulative(used, units, capacity)
+    if CLIQUES and problem.size <= CLIQUE_MAX_JOBS:
+        for clique in cliques(problem):
+            for j in clique:
+                if j not in intervals:
+                    intervals[j] = model.new_fixed_size_interval_var(
+                        starts[j], problem.duration[j], f"i{j}"
+                    )
+            model.add_no_overlap([intervals[j] for j in clique])
 
     hint_span = max(
         [fixed_span] + [unit * s + m for s, m in zip(hint, minutes, strict=True)], default=0

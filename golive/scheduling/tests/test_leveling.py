@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from golive.scheduling import cpm
+from golive.scheduling.cpsat import cliques
 from golive.scheduling.leveling import (
     Demand,
     LevelingError,
@@ -23,6 +24,7 @@ from golive.scheduling.network import (
     Network,
     Task,
 )
+from golive.scheduling.sgs import Problem, serial_sgs
 
 FS, SS, FF, SF = DependencyType.FS, DependencyType.SS, DependencyType.FF, DependencyType.SF
 
@@ -428,3 +430,83 @@ class LevelingPropertyTests:
             }
             assert overloads(network, resources, demands, rule, finishes) == []
             assert broken_links(network, rule, finishes) == []
+
+
+def _problem(
+    duration: list[int],
+    demands: list[list[tuple[int, int]]],
+    links: list[tuple[int, int, int]],
+    capacity: list[int],
+) -> Problem:
+    return Problem(
+        duration=duration,
+        floor=[0] * len(duration),
+        ceiling=[None] * len(duration),
+        demands=demands,
+        links=links,
+        capacity=capacity,
+        background=[[] for _ in capacity],
+    )
+
+
+class CliqueTests:
+    def test_three_majority_users_of_one_resource_form_one_clique(self) -> None:
+        problem = _problem([2, 3, 4, 5], [[(0, 60)], [(0, 51)], [(0, 70)], [(0, 40)]], [], [100])
+        assert cliques(problem) == [[0, 1, 2]]  # 40 fits beside 60 and 51: {2, 3} is a lone pair
+
+    def test_a_finish_to_start_link_separates_a_negative_lag_does_not(self) -> None:
+        demands = [[(0, 60)], [(0, 60)], [], []]
+        # 2 starts after 0 and 1 finish: {0, 1, 2} never overlap; 3 may start before 1 ends.
+        problem = _problem([2, 3, 4, 5], demands, [(0, 2, 2), (1, 2, 3), (1, 3, -1)], [100])
+        assert cliques(problem) == [[0, 1, 2]]
+        # A lone pair is left to the cumulative.
+        assert cliques(_problem([2, 3], [[(0, 60)], [(0, 60)]], [], [100])) == []
+
+    @settings(max_examples=80, deadline=None)
+    @given(st.data())
+    def test_no_two_jobs_of_a_clique_overlap_in_a_feasible_schedule(
+        self, data: st.DataObject
+    ) -> None:
+        size = data.draw(st.integers(2, 12))
+        capacity = data.draw(st.lists(st.integers(1, 10), min_size=1, max_size=3))
+        duration = data.draw(st.lists(st.integers(0, 6), min_size=size, max_size=size))
+        demands = [
+            [
+                (r, data.draw(st.integers(1, c)))
+                for r, c in enumerate(capacity)
+                if data.draw(st.booleans())
+            ]
+            for _ in range(size)
+        ]
+        links = [
+            (i, j, data.draw(st.integers(-3, 6)))
+            for j in range(1, size)
+            for i in data.draw(st.sets(st.integers(0, j - 1), max_size=2))
+        ]
+        problem = _problem(duration, demands, links, capacity)
+        found = cliques(problem, minimum=2)
+        for clique in found:
+            for a in clique:
+                for b in clique:
+                    if a >= b:
+                        continue
+                    need_a, need_b = dict(demands[a]), dict(demands[b])
+                    too_much = any(
+                        need_a.get(r, 0) + need_b.get(r, 0) > c for r, c in enumerate(capacity)
+                    )
+                    ordered = any(
+                        (p, q) in ((a, b), (b, a)) and delta >= duration[p] for p, q, delta in links
+                    )
+                    assert duration[a] > 0 and duration[b] > 0
+                    assert too_much or ordered
+        for _ in range(3):
+            keys = [(data.draw(st.integers(0, 100)),) for _ in range(size)]
+            starts = serial_sgs(problem, keys).starts
+            for clique in found:
+                for a in clique:
+                    for b in clique:
+                        if a < b:
+                            assert (
+                                starts[a] + duration[a] <= starts[b]
+                                or starts[b] + duration[b] <= starts[a]
+                            )
