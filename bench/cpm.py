@@ -130,10 +130,10 @@ def full_schedule(network: Network, calendar: WorkCalendar) -> tuple[Schedule, l
     result = schedule(network)
     tasks = result.tasks
     dates = [
-        calendar.instants_at(tasks.column("early_start")),
-        calendar.instants_at(tasks.column("early_finish"), end=True),
-        calendar.instants_at(tasks.column("late_start")),
-        calendar.instants_at(tasks.column("late_finish"), end=True),
+        calendar.instants_at(tasks.array("early_start")),
+        calendar.instants_at(tasks.array("early_finish"), end=True),
+        calendar.instants_at(tasks.array("late_start")),
+        calendar.instants_at(tasks.array("late_finish"), end=True),
     ]
     return result, dates
 

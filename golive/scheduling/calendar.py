@@ -736,7 +736,7 @@ class WorkCalendar:
     ) -> list[datetime]:
         """Return ``[self.instant_at(offset, end=end) for offset in offsets]``, much faster.
 
-        ``offsets`` are ints or a NumPy integer array (such as ``TaskSchedules.column``). Each
+        ``offsets`` are ints or a NumPy integer array (such as ``TaskSchedules.array``). Each
         distinct offset is converted once per calendar and the day lookups are vectorised, so a
         whole schedule's dates cost little more than building the datetimes. Equal offsets give
         the same datetime object.

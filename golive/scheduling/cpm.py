@@ -130,15 +130,30 @@ class TaskSchedules(Mapping[str, TaskSchedule]):
     def __repr__(self) -> str:
         return f"TaskSchedules({len(self)} tasks)"
 
-    def column(self, name: Column) -> npt.NDArray[np.int64]:
-        """Return one field of every task in task order: ``[self[t].<name> for t in self]``.
+    def column(self, name: Column) -> list[int]:
+        """Return one field of every task in task order, as ``[self[t].<name> for t in self]``.
 
-        A NumPy array (a copy), for reading a large schedule whole: no TaskSchedule is built,
-        and `WorkCalendar.instants_at` takes it as it is. Summary tasks roll up as in the
-        entries.
+        Summary tasks roll up as in the entries; no TaskSchedule is built, so this is the way
+        to read a large schedule whole (`array` gives the same as a NumPy array).
         """
-        column = getattr(self._columns, name)
-        values = np.array(column, dtype=np.int64)
+        values: list[int] = list(self._columns.as_list(name))
+        graph = self._network.graph
+        if not graph.summary_leaves:
+            return values
+        roll_up = max if name in ("early_finish", "late_finish") else min
+        return [
+            values[node]
+            if node != -1
+            else roll_up(values[n] for n in graph.summary_leaves[position])
+            for position, node in enumerate(graph.node_of_task)
+        ]
+
+    def array(self, name: Column) -> npt.NDArray[np.int64]:
+        """Return `column` as a NumPy array (a copy), which `WorkCalendar.instants_at` takes.
+
+        Cheaper than the list for a large schedule: no Python number is built per task.
+        """
+        values = np.array(getattr(self._columns, name), dtype=np.int64)
         graph = self._network.graph
         if not graph.summary_leaves:
             return values

@@ -160,8 +160,11 @@ class NumpyPassesTests:
         assert [type(value) for value in astuple(entry)] == [int] * 6 + [bool] * 2
         result = schedule(network)
         column = result.tasks.column("late_start")
-        assert column.dtype == np.int64
-        assert column.tolist() == [entry.late_start for entry in result.tasks.values()]
+        assert column == [entry.late_start for entry in result.tasks.values()]
+        assert all(type(value) is int for value in column)
+        array = result.tasks.array("late_start")
+        assert array.dtype == np.int64
+        assert array.tolist() == column
         started = [
             replace(t, actual_start=i % 500) if i % 97 == 0 else t for i, t in enumerate(tasks)
         ]
@@ -170,7 +173,7 @@ class NumpyPassesTests:
         assert vectorised == python
 
     def test_columns_roll_up_summaries_like_the_entries(self) -> None:
-        """column() gives each field of every task, summaries included, as the entries do."""
+        """column() and array() give a field of every task, summaries included, as the entries."""
         tasks = [
             Task("S"),
             Task("A", 30, parent="S"),
@@ -187,7 +190,8 @@ class NumpyPassesTests:
         result = schedule(Network(tasks, links))
         for name in ("early_start", "early_finish", "late_start", "late_finish", "total_float"):
             expected = [getattr(entry, name) for entry in result.tasks.values()]
-            assert result.tasks.column(name).tolist() == expected  # type: ignore[arg-type]
+            assert result.tasks.column(name) == expected  # type: ignore[arg-type]
+            assert result.tasks.array(name).tolist() == expected  # type: ignore[arg-type]
 
     def test_chain_takes_the_python_path(self) -> None:
         """A long chain falls back to Python after a few NumPy waves, with the same result."""
