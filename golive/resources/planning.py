@@ -222,7 +222,7 @@ def leveling_input(project: Project) -> LevelingInput:
 def _time_unit(network: Network, plan: PlanResult) -> int:
     """Return 60 when the plan's numbers are whole hours, else 15 (see HOUR)."""
     numbers = [t.duration for t in network.tasks] + [d.lag for d in network.dependencies]
-    numbers += plan.schedule.tasks.column("early_start")
+    numbers += [int(n) for n in plan.schedule.tasks.column("early_start")]
     return HOUR if all(n % HOUR == 0 for n in numbers) else QUARTER
 
 
