@@ -9,6 +9,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# Property tests measure correctness, not speed: a run on a busy CI machine must not fail
+# because one example took longer than hypothesis's default 200 ms deadline.
+hypothesis_settings.register_profile("golive", deadline=None)
+hypothesis_settings.load_profile("golive")
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
