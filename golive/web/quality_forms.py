@@ -266,7 +266,10 @@ class DefectTransitionForm(forms.Form):
 class DefectFlagForm(PrefixedIdsForm):
     id_prefix = "flag"
     blocks_go_live = forms.BooleanField(label="Blocks go-live", required=False)
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Say why this defect's go-live flag changes."},
+    )
     version = version_field()
 
 
