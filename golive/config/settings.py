@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "golive.work",
     "golive.quality",
     "golive.resources",
+    "golive.rollout",
     "golive.web",
     "golive.server",
 ]
