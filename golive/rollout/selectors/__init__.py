@@ -1,0 +1,1 @@
+"""Reads of the rollout app, with the access check, one module per area."""
