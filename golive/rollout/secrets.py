@@ -54,6 +54,8 @@ def url_mask(url: str) -> str:
     except ValueError:
         return "***"
     netloc = parts.netloc
+    if "@" not in netloc and not parts.query:
+        return url
     if "@" in netloc:
         userinfo, _, host = netloc.rpartition("@")
         user = userinfo.split(":", 1)[0]
