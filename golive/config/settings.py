@@ -90,6 +90,8 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Encrypts stored database and webhook URLs (rollout); defaults to a key derived from SECRET_KEY.
+GOLIVE_SECRETS_KEY = env_str("GOLIVE_SECRETS_KEY").strip()
 DEBUG = env_bool("GOLIVE_DEBUG", False)
 if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("GOLIVE_DEBUG cannot be on in production mode.")
