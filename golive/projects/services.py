@@ -94,9 +94,10 @@ def project_create(
     sponsor: User | str | None = None,
     manager: User | str | None = None,
 ) -> Project:
-    """Create a project with its creator as a manager, its readiness checklist and gate."""
+    """Create a project with its creator as a manager, its readiness checklist and gates."""
     from golive.gates.services import gate_create_readiness
     from golive.readiness.services import readiness_checklist_seed
+    from golive.rollout.services.golive_gate import gate_create_go_live
 
     if not getattr(actor, "is_authenticated", False) or not actor.is_active:
         raise PermissionDenied("Sign in to create a project.")
@@ -135,6 +136,7 @@ def project_create(
                 )
             readiness_checklist_seed(actor=actor, project=project)
             gate_create_readiness(actor=actor, project=project)
+            gate_create_go_live(actor=actor, project=project)
     except IntegrityError:
         raise ValidationError({"key": f"A project with key {key} already exists."}) from None
     return project

@@ -8,7 +8,7 @@ from django.db.models import Count, Q
 from django.urls import NoReverseMatch, reverse
 from pydantic import BaseModel, ConfigDict, Field
 
-from golive.gates.registry import Evidence, Outcome, register
+from golive.gates.registry import Evidence, NoParams, Outcome, register
 from golive.projects.models import Project
 from golive.quality.models import (
     Defect,
@@ -247,4 +247,38 @@ def requirement_coverage_criterion(project: Project, params: RequirementCoverage
         f"{count} of {coverage.requirements} requirements are {what} ({_fmt(share)} %), "
         f"{'at or above' if verdict else 'below'} the required {_fmt(params.min_percent)} %.",
         evidence,
+    )
+
+
+@register(
+    "quality.signoffs_complete",
+    label="Required sign-offs complete",
+    description="Every sign-off that is not revoked is complete, and at least one exists.",
+)
+def signoffs_complete(project: Project, params: NoParams) -> Outcome:
+    signoffs = list(
+        SignOff.objects.filter(project=project)
+        .exclude(status=SignOffStatus.REVOKED)
+        .annotate(signed=Count("signatures", filter=Q(signatures__withdrawn_at__isnull=True)))
+        .order_by("name", "id")
+    )
+    list_url = quality_url("web:quality_signoffs", project.key)
+    if not signoffs:
+        return Outcome(False, "No sign-off has been opened.", (Evidence("Sign-offs", list_url),))
+    open_ones = [s for s in signoffs if s.status != SignOffStatus.COMPLETE]
+    if not open_ones:
+        return Outcome(
+            True,
+            f"All {len(signoffs)} sign-off{'s' if len(signoffs) != 1 else ''} complete.",
+            (Evidence("Sign-offs", list_url),),
+        )
+    return Outcome(
+        False,
+        f"{len(open_ones)} of {len(signoffs)} sign-offs await signatures: "
+        + _more([f"{s.name} ({s.signed} of {s.quorum})" for s in open_ones])
+        + ".",
+        tuple(
+            Evidence(f"Sign-off {s.name}", quality_url("web:quality_signoff", project.key, s.pk))
+            for s in open_ones
+        ),
     )
