@@ -8,8 +8,9 @@ task of all four kinds, with lags); every task that takes time gets a three-poin
 
 - ``forecast_s``: ``forecast()`` for ``--iterations`` runs (PERT-beta draws, forward and backward
   pass over all runs at once, percentiles and criticality);
-- ``sampling_s``, a floor: drawing the same matrix of beta samples alone, which any Monte Carlo
-  over these estimates must do;
+- ``draw_s``: the forecast's own drawing of the duration matrix alone (its floor);
+- ``sampling_s``, the reference floor: NumPy's ``Generator.beta`` drawing the same matrix of
+  float64 beta samples in one call, as the forecast did before it drew float32 gamma ratios;
 - ``loop_s``, the straightforward reference: one ``schedule()`` per run on a network with that
   run's durations, timed over ``--loop-runs`` runs and scaled to ``--iterations``.
 
@@ -35,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cpm import project_network
 
 from golive.scheduling.cpm import schedule
-from golive.scheduling.forecast import ThreePoint, forecast
+from golive.scheduling.forecast import ThreePoint, _durations, forecast
 from golive.scheduling.network import Network
 
 BUDGET_S = 1.0
@@ -64,6 +65,12 @@ def main() -> None:
         start = time.perf_counter()
         result = forecast(network, estimates, iterations=args.iterations, seed=args.seed)
         runs.append(time.perf_counter() - start)
+
+    draws = []
+    for _ in range(args.repeat):
+        start = time.perf_counter()
+        _durations(network, estimates, args.iterations, args.seed, "pert")
+        draws.append(time.perf_counter() - start)
 
     low = np.array([e.optimistic for e in estimates.values()], dtype=np.float64)
     mode = np.array([e.most_likely for e in estimates.values()], dtype=np.float64)
@@ -102,6 +109,7 @@ def main() -> None:
         "iterations": args.iterations,
         "repeat": args.repeat,
         "forecast_s": round(median, 4),
+        "draw_s": round(statistics.median(draws), 4),
         "sampling_s": round(floor, 4),
         "ratio_to_sampling": round(median / floor, 2),
         "loop_s": round(loop, 2),

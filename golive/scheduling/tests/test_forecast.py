@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
+import numpy as np
 import pytest
 from hypothesis import given, settings
 
@@ -10,6 +14,9 @@ from golive.scheduling.errors import NetworkError
 from golive.scheduling.forecast import Distribution, ThreePoint, forecast
 from golive.scheduling.network import Dependency, Network, Task
 from golive.scheduling.tests.test_cpm_properties import networks
+
+# The package re-exports forecast(), which hides the module of the same name.
+forecast_module = importlib.import_module("golive.scheduling.forecast")
 
 
 def fork() -> Network:
@@ -126,3 +133,37 @@ class ForecastProgressTests:
         network = fork()
         result = forecast(network, {}, iterations=5, seed=1, status_date=100)
         assert result.project.p50 == 100 + 10 + 50
+
+
+class ForecastSamplingTests:
+    def test_pert_percentiles_match_numpy_beta(self) -> None:
+        """A lone task's P50/P80/P95 are those of NumPy's beta(1 + 4m', 1 + 4(1 - m'))."""
+        network = Network([Task("A", 300)], [])
+        result = forecast(network, {"A": ThreePoint(100, 300, 1100)}, iterations=50_000, seed=4)
+        rng = np.random.default_rng(4)
+        reference = 100 + 1000 * rng.beta(1.8, 4.2, size=200_000)
+        expected = np.percentile(reference, [50, 80, 95])
+        got = (result.project.p50, result.project.p80, result.project.p95)
+        assert np.allclose(got, expected, atol=8), (got, expected)
+
+    def test_triangular_percentiles_match_numpy_triangular(self) -> None:
+        """The triangular draws have the percentiles of NumPy's triangular distribution."""
+        network = Network([Task("A", 300)], [])
+        estimate = ThreePoint(100, 300, 1100)
+        result = forecast(
+            network, {"A": estimate}, iterations=50_000, seed=4, distribution="triangular"
+        )
+        reference = np.random.default_rng(4).triangular(100, 300, 1100, size=200_000)
+        expected = np.percentile(reference, [50, 80, 95])
+        got = (result.project.p50, result.project.p80, result.project.p95)
+        assert np.allclose(got, expected, atol=10), (got, expected)
+
+    def test_draws_do_not_depend_on_the_number_of_threads(self, monkeypatch: Any) -> None:
+        """Each block of estimates has its own stream, so one thread or two give the same runs."""
+        tasks = [Task(f"T{i}", 100) for i in range(300)] + [Task("M", milestone=True)]
+        links = [Dependency(f"T{i}", "M") for i in range(300)]
+        network = Network(tasks, links)
+        estimates = {f"T{i}": ThreePoint(50, 100 + i, 400) for i in range(300)}
+        threaded = forecast(network, estimates, iterations=4000, seed=9)
+        monkeypatch.setattr(forecast_module, "_SAMPLING_THREADS", 1)
+        assert forecast(network, estimates, iterations=4000, seed=9) == threaded
