@@ -490,7 +490,8 @@ def _open(side: str, spec: Any) -> _DatabaseSide | _CsvSide:
 
 
 def _resolve(side: str, loaded: _Table, names: list[str], what: str) -> list[str]:
-    found, unknown = [], []
+    found: list[str] = []
+    unknown: list[str] = []
     for name in names:
         actual = loaded.columns.get(name.lower())
         (found if actual else unknown).append(actual or name)
