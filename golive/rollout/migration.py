@@ -329,12 +329,12 @@ class _DatabaseSide:
         if any(
             s in lowered
             for s in ("password authentication failed", "authentication failed", "access denied")
-        ) or ("role" in lowered and "does not exist" in lowered):
+        ) or re.search(r'role "[^"]*" does not exist', lowered):
             return (
                 f"authentication failed for user {user!r} on {where}: check the user name and "
                 "password (the password is not shown)."
             )
-        if "database" in lowered and ("does not exist" in lowered or "unknown database" in lowered):
+        if re.search(r'database "[^"]*" does not exist', lowered) or "unknown database" in lowered:
             return f"the database {self.url.database!r} does not exist on {where}."
         unreachable = (
             "connection refused",

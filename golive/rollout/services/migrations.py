@@ -367,7 +367,7 @@ def migration_extract_upload(
                 "not CSV extracts; extracts are uploaded for CSV sides only."
             }
         )
-    specs = tables_validate(check.tables)
+    specs = _tables_clean(check.tables)
     spec = next((s for s in specs if s.table(side) == (table or "").strip()), None)
     if spec is None:
         listed = ", ".join(sorted({s.table(side) for s in specs}))

@@ -339,6 +339,18 @@ class ConnectionErrorTests:
         assert "authentication failed for user 'nosuchuser'" in caught.value.message
         assert "s3cr3t" not in str(caught.value)
 
+    def test_missing_database_named(self, databases, postgres_available):
+        """A database that does not exist on the server is named."""
+        with pytest.raises(MigrationSourceError) as caught:
+            sides_verify(
+                source="postgresql+psycopg://postgres@127.0.0.1:5432/golive_no_such_db",
+                target=databases[1],
+                tables=TABLES,
+            )
+        assert caught.value.message == (
+            "the database 'golive_no_such_db' does not exist on 127.0.0.1:5432."
+        )
+
     def test_verify_finds_missing_tables(self, databases):
         """Verification looks each table and key column up on database sides."""
         sides_verify(source=databases[0], target=databases[1], tables=TABLES)

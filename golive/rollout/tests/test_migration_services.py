@@ -305,6 +305,39 @@ class RunTests:
         assert "target: the table 'customers' does not exist" in result.error
         assert result.summary == "customers: not compared — failed"
 
+    def test_wrong_credentials_stored_failed(self, project, urls):
+        """A refused login is a stored failed result naming the user, not the password."""
+        try:
+            socket.create_connection(("127.0.0.1", 5432), timeout=2).close()
+        except OSError:
+            pytest.skip(
+                "PostgreSQL is not reachable on 127.0.0.1:5432: no server to refuse a login"
+            )
+        url = f"postgresql+psycopg://nosuchuser:{SECRET}@127.0.0.1:5432/postgres"
+        check = make_check(project, urls[0], url)
+        result = migration_check_run(actor=project.manager, check=check)
+        assert not result.passed
+        assert result.error.startswith("target: authentication failed for user 'nosuchuser'")
+        assert SECRET not in result.error + result.summary + str(result.report)
+
+    def test_missing_extract_fails(self, project, urls):
+        """A CSV side without its extract is a failed result saying which table lacks one."""
+        check = make_check(project, "csv", urls[1])
+        result = migration_check_run(actor=project.manager, check=check)
+        assert not result.passed
+        assert result.error == (
+            "source: no CSV extract of the table 'customers' has been uploaded."
+        )
+
+    def test_run_step_of_another_project_refused(self, project, urls):
+        """A run step of another project cannot carry this check's result."""
+        from golive.rollout.tests.factories import RunStepFactory
+
+        check = make_check(project, *urls)
+        with pytest.raises(ValidationError, match="another project"):
+            migration_check_run(actor=project.manager, check=check, run_step=RunStepFactory())
+        assert not MigrationResult.objects.exists()
+
 
 class ExtractTests:
     def test_upload_and_run_csv_against_sqlite(self, project, urls):
@@ -415,6 +448,20 @@ class UpdateDeleteTests:
         event = AuditEvent.objects.get(action="migration_check.update")
         assert event.changes["source_secret"] == ["", "replaced"]
         assert SECRET not in str(event.changes)
+
+    def test_failed_verify_leaves_check_unchanged(self, project, urls):
+        """An update whose verification fails changes nothing."""
+        check = make_check(project, *urls)
+        before = state()
+        with pytest.raises(ValidationError, match=r"127\.0\.0\.1:1"):
+            migration_check_update(
+                actor=project.manager,
+                check=check,
+                title="New",
+                target=f"postgresql+psycopg://u:{SECRET}@127.0.0.1:1/x",
+                verify=True,
+            )
+        assert state() == before
 
     def test_unknown_field_refused(self, project):
         """Only the check's own fields can be changed."""
