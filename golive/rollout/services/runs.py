@@ -170,7 +170,8 @@ def _refuse_status(run_step: RunStep, action: str, allowed: tuple[str, ...]) -> 
 def _save_step(
     actor: User, run: Run, run_step: RunStep, before: dict[str, Any], action: str, **extra: Any
 ) -> None:
-    run_step.full_clean()
+    # The copied lists may be empty; JSONField counts [] as blank.
+    run_step.full_clean(exclude=["depends_on", "approver_ids", "approvals"])
     run_step.version += 1
     run_step.save()
     changes = audit_diff(before, audit_snapshot(run_step, RUN_STEP_FIELDS))
