@@ -185,6 +185,7 @@ def _mount() -> None:
     from golive.quality.api import router as quality_router
     from golive.readiness.api import router as readiness_router
     from golive.resources.api import router as resources_router
+    from golive.rollout.api import router as rollout_router
     from golive.work.api import router as work_router
 
     api.add_router("", accounts_router)
@@ -194,6 +195,7 @@ def _mount() -> None:
     api.add_router("", work_router)
     api.add_router("", quality_router)
     api.add_router("", resources_router)
+    api.add_router("", rollout_router)
 
 
 _mount()

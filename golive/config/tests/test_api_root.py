@@ -88,6 +88,65 @@ EXPECTED_OPERATIONS = {
     ("get", "/projects/{key}/burndown"),
 }
 
+RO = "/projects/{key}/rollout"
+RUN = RO + "/runbooks/{name}/runs/{number}"
+ROLLOUT_OPERATIONS = {
+    ("get", RO + "/plan"),
+    ("put", RO + "/plan"),
+    ("get", RO + "/waves"),
+    ("post", RO + "/waves"),
+    ("get", RO + "/waves/{slug}"),
+    ("patch", RO + "/waves/{slug}"),
+    ("delete", RO + "/waves/{slug}"),
+    ("post", RO + "/waves/{slug}/start"),
+    ("post", RO + "/waves/{slug}/hypercare"),
+    ("post", RO + "/waves/{slug}/complete"),
+    ("post", RO + "/waves/{slug}/cancel"),
+    ("get", RO + "/runbooks"),
+    ("post", RO + "/runbooks"),
+    ("get", RO + "/runbooks/{name}"),
+    ("patch", RO + "/runbooks/{name}"),
+    ("delete", RO + "/runbooks/{name}"),
+    ("get", RO + "/runbooks/{name}/timeline"),
+    ("get", RO + "/runbooks/{name}/steps"),
+    ("post", RO + "/runbooks/{name}/steps"),
+    ("put", RO + "/runbooks/{name}/steps"),
+    ("get", RO + "/runbooks/{name}/steps/{step_key}"),
+    ("patch", RO + "/runbooks/{name}/steps/{step_key}"),
+    ("delete", RO + "/runbooks/{name}/steps/{step_key}"),
+    ("get", RO + "/runbooks/{name}/runs"),
+    ("post", RO + "/runbooks/{name}/runs"),
+    ("get", RUN),
+    ("get", RUN + "/live"),
+    ("get", RUN + "/report"),
+    ("post", RUN + "/pause"),
+    ("post", RUN + "/resume"),
+    ("post", RUN + "/abort"),
+    ("post", RUN + "/steps/{step_key}/start"),
+    ("post", RUN + "/steps/{step_key}/complete"),
+    ("post", RUN + "/steps/{step_key}/fail"),
+    ("post", RUN + "/steps/{step_key}/skip"),
+    ("post", RUN + "/steps/{step_key}/verdict"),
+    ("post", RUN + "/steps/{step_key}/resolve"),
+    ("get", RO + "/migration-checks"),
+    ("post", RO + "/migration-checks"),
+    ("get", RO + "/migration-checks/{name}"),
+    ("patch", RO + "/migration-checks/{name}"),
+    ("delete", RO + "/migration-checks/{name}"),
+    ("post", RO + "/migration-checks/{name}/extracts"),
+    ("post", RO + "/migration-checks/{name}/run"),
+    ("get", RO + "/migration-checks/{name}/results"),
+    ("get", RO + "/migration-checks/{name}/results/{result_id}"),
+    ("get", RO + "/communications"),
+    ("post", RO + "/communications"),
+    ("get", RO + "/communications/{name}"),
+    ("patch", RO + "/communications/{name}"),
+    ("post", RO + "/communications/{name}/send"),
+    ("post", RO + "/communications/{name}/cancel"),
+    ("get", RO + "/communications/{name}/log"),
+    ("get", RO + "/go-live"),
+}
+
 
 def _csrf_client(user) -> tuple[Client, str]:
     """Return a signed-in browser client that enforces CSRF, and its CSRF token."""
@@ -123,7 +182,9 @@ class OpenApiTests:
             for path, item in document["paths"].items()
             for method in item
         }
-        assert operations == EXPECTED_OPERATIONS | QUALITY_OPERATIONS | RESOURCES_OPERATIONS
+        assert operations == (
+            EXPECTED_OPERATIONS | QUALITY_OPERATIONS | RESOURCES_OPERATIONS | ROLLOUT_OPERATIONS
+        )
         for path, item in document["paths"].items():
             for method, operation in item.items():
                 assert operation.get("summary"), f"{method.upper()} {path} has no summary"
