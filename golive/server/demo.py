@@ -41,6 +41,7 @@ from golive.resources.services import (
     skill_set,
     time_off_add,
 )
+from golive.server.demo_rollout import rollout_build
 from golive.work.models import WorkPackage
 from golive.work.services import (
     baseline_save,
@@ -167,6 +168,7 @@ def demo_build() -> tuple[Project, bool]:
     _execution_review(project, users)
     _quality(project, users)
     _resources(project, users)
+    rollout_build(project, users)
     return project, True
 
 
