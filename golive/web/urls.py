@@ -20,6 +20,12 @@ from golive.web.views import (
     resources,
     resources_leveling,
     resources_work,
+    rollout,
+    rollout_comms,
+    rollout_golive,
+    rollout_migrations,
+    rollout_runbooks,
+    rollout_runs,
 )
 
 app_name = "web"
@@ -185,4 +191,46 @@ urlpatterns = [
         resources_leveling.resources_leveling_run,
         name="resources_leveling_run",
     ),
+    path("p/<str:key>/rollout/", rollout.rollout, name="rollout"),
+    path("p/<str:key>/rollout/waves/<str:slug>/", rollout.rollout_wave, name="rollout_wave"),
+    path(
+        "p/<str:key>/rollout/runbooks/", rollout_runbooks.rollout_runbooks, name="rollout_runbooks"
+    ),
+    path(
+        "p/<str:key>/rollout/runbooks/<str:name>/",
+        rollout_runbooks.rollout_runbook,
+        name="rollout_runbook",
+    ),
+    path(
+        "p/<str:key>/rollout/runbooks/<str:name>/runs/<int:number>/",
+        rollout_runs.rollout_run,
+        name="rollout_run",
+    ),
+    path(
+        "p/<str:key>/rollout/runbooks/<str:name>/runs/<int:number>/report/",
+        rollout_runs.rollout_run_report,
+        name="rollout_run_report",
+    ),
+    path(
+        "p/<str:key>/rollout/migrations/",
+        rollout_migrations.rollout_migrations,
+        name="rollout_migrations",
+    ),
+    path(
+        "p/<str:key>/rollout/migrations/<str:name>/",
+        rollout_migrations.rollout_migration,
+        name="rollout_migration",
+    ),
+    path(
+        "p/<str:key>/rollout/migrations/<str:name>/results/<int:result_id>/",
+        rollout_migrations.rollout_migration_result,
+        name="rollout_migration_result",
+    ),
+    path("p/<str:key>/rollout/communications/", rollout_comms.rollout_comms, name="rollout_comms"),
+    path(
+        "p/<str:key>/rollout/communications/<str:name>/",
+        rollout_comms.rollout_comm,
+        name="rollout_comm",
+    ),
+    path("p/<str:key>/go-live/", rollout_golive.go_live, name="go_live"),
 ]
