@@ -476,15 +476,19 @@ def _judge(check: MigrationCheck, report: dict[str, Any], error: str) -> list[st
     totals = report["totals"]
     reasons = []
     for name, limit, what in (
-        ("missing", check.max_missing, "keys missing in the target"),
-        ("extra", check.max_extra, "keys extra in the target"),
-        ("changed", check.max_changed, "rows changed"),
+        ("missing", check.max_missing, "key{s} missing in the target"),
+        ("extra", check.max_extra, "key{s} extra in the target"),
+        ("changed", check.max_changed, "row{s} changed"),
     ):
         if totals[name] > limit:
-            reasons.append(f"{totals[name]:,} {what} (at most {limit:,} allowed)")
+            reasons.append(f"{_counted(totals[name], what)} (at most {limit:,} allowed)")
     if totals["duplicates"]:
-        reasons.append(f"{totals['duplicates']:,} keys occur more than once on a side")
+        reasons.append(f"{_counted(totals['duplicates'], 'key{s}')} repeated on a side")
     return reasons
+
+
+def _counted(number: int, words: str) -> str:
+    return f"{number:,} {words.format(s='' if number == 1 else 's')}"
 
 
 def _summary(report: dict[str, Any], error: str, passed: bool) -> str:

@@ -260,8 +260,8 @@ class RunTests:
             == "customers → customer: 1 missing, 1 extra, 2 changed of 4 rows — failed"
         )
         assert result.report["reasons"] == [
-            "1 keys missing in the target (at most 0 allowed)",
-            "1 keys extra in the target (at most 0 allowed)",
+            "1 key missing in the target (at most 0 allowed)",
+            "1 key extra in the target (at most 0 allowed)",
             "2 rows changed (at most 0 allowed)",
         ]
         assert result.error == ""
@@ -354,6 +354,25 @@ class ExtractTests:
         result = migration_check_run(actor=project.manager, check=check)
         assert result.passed, result.report
         assert result.report["tables"][0]["source_rows"] == 4
+
+    def test_duplicate_keys_fail(self, project):
+        """A key repeated in an extract fails the check, whatever the thresholds."""
+        check = make_check(project, "csv", "csv", max_missing=9, max_extra=9, max_changed=9)
+        for side, table, text in (
+            ("source", "customers", "id,name\n1,a\n1,b\n2,c\n"),
+            ("target", "customer", "id,name\n1,a\n2,c\n"),
+        ):
+            migration_extract_upload(
+                actor=project.manager,
+                check=check,
+                side=side,
+                table=table,
+                file=csv_file("x.csv", text),
+            )
+        result = migration_check_run(actor=project.manager, check=check)
+        assert not result.passed
+        assert result.report["reasons"] == ["1 key repeated on a side"]
+        assert result.report["tables"][0]["duplicates"]["source"]["sample"] == [{"id": "1"}]
 
     def test_replace_keeps_one_extract(self, project, django_capture_on_commit_callbacks):
         """A second upload of the same table replaces the first and its file (once committed)."""
