@@ -271,7 +271,12 @@ def _cycle_check(edges: Mapping[str, Iterable[str]]) -> None:
             raise ValidationError({"depends_on": f"Step {key} cannot depend on itself."})
     network = Network(
         [Task(id=key) for key in edges],
-        [Dependency(predecessor=p, successor=key) for key, preds in edges.items() for p in preds],
+        [
+            Dependency(predecessor=p, successor=key)
+            for key, preds in edges.items()
+            for p in set(preds)
+            if p in edges
+        ],
     )
     try:
         topological_order(network)
@@ -332,7 +337,9 @@ def _step_links(step: Step) -> dict[str, Any]:
 
 
 def _runbook_locked(runbook: Runbook) -> Runbook:
-    return Runbook.objects.select_for_update().select_related("project").get(pk=runbook.pk)
+    return (
+        Runbook.objects.select_for_update(of=("self",)).select_related("project").get(pk=runbook.pk)
+    )
 
 
 def runbook_create(
@@ -625,6 +632,11 @@ def step_update(*, actor: User, step: Step, version: int | None = None, **fields
         if predecessors is not None:
             edges = _edges(runbook)
             edges.pop(before["key"], None)
+            if step.key != before["key"]:  # a renamed step keeps its successors
+                edges = {
+                    k: [step.key if p == before["key"] else p for p in preds]
+                    for k, preds in edges.items()
+                }
             edges[step.key] = [p.key for p in predecessors]
             _cycle_check(edges)
         changes = audit_diff(before, audit_snapshot(step, STEP_FIELDS))

@@ -102,7 +102,11 @@ def waiting_for(step: RunStep, by_key: dict[str, RunStep]) -> list[str]:
 
 
 def _run_locked(run_id: int) -> Run:
-    return Run.objects.select_for_update().select_related("runbook__project").get(pk=run_id)
+    return (
+        Run.objects.select_for_update(of=("self",))
+        .select_related("runbook__project")
+        .get(pk=run_id)
+    )
 
 
 def _run_step_locked(run_step: RunStep) -> tuple[Run, RunStep]:
@@ -309,7 +313,11 @@ def run_start(
 ) -> Run:
     """Start a rehearsal or live run: copy the steps; T0 is `planned_start` (now by default)."""
     with transaction.atomic():
-        runbook = Runbook.objects.select_for_update().select_related("project").get(pk=runbook.pk)
+        runbook = (
+            Runbook.objects.select_for_update(of=("self",))
+            .select_related("project")
+            .get(pk=runbook.pk)
+        )
         rollout_check(user=actor, project=runbook.project, action="run")
         return _run_create(
             actor=actor, runbook=runbook, kind=kind, planned_start=planned_start, notes=notes
@@ -381,7 +389,7 @@ def _rollback(actor: User, run: Run, run_step: RunStep, cause: str) -> Run:
             {"resolution": f"{runbook.name} has no rollback plan; abort the run instead."}
         )
     plan = (
-        Runbook.objects.select_for_update()
+        Runbook.objects.select_for_update(of=("self",))
         .select_related("project")
         .get(pk=runbook.rollback_plan_id)
     )

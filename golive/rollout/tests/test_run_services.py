@@ -1,6 +1,7 @@
 """Runs: start, pause, resume, abort, the work on steps, verdicts, failures and their resolution."""
 
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.core import mail
@@ -120,6 +121,18 @@ class RunStartTests:
         with pytest.raises(ValidationError) as exc:
             start(runbook, team["manager"], kind="live")
         assert "already has a run in progress" in exc.value.message_dict["runbook"][0]
+        assert Run.objects.filter(runbook=runbook).count() == 1
+
+    def test_constraint_race_becomes_a_validation_error(self, world):
+        """A second run slipping past the check hits the constraint: a clear error, no row."""
+        _, team, runbook, _ = world
+        start(runbook, team["manager"])
+        with (
+            mock.patch("golive.rollout.services.runs.ACTIVE", ()),
+            pytest.raises(ValidationError) as exc,
+        ):
+            start(runbook, team["manager"], kind="live")
+        assert "run in progress" in exc.value.message_dict["runbook"][0]
         assert Run.objects.filter(runbook=runbook).count() == 1
 
     def test_runbook_without_steps_refused(self, world):

@@ -338,6 +338,18 @@ class StepUpdateTests:
         assert "cycle" in text and all(k in text for k in ("a", "b", "c"))
         assert list(a.depends_on.all()) == []
 
+    def test_renamed_step_keeps_its_successors(self, world):
+        """Renaming a step while changing its predecessors keeps the links that point at it."""
+        _, team, runbook = world
+        a = StepFactory(runbook=runbook, key="a")
+        b = StepFactory(runbook=runbook, key="b")
+        c = StepFactory(runbook=runbook, key="c", depends_on=[b])
+        step_update(actor=team["manager"], step=b, key="b2", depends_on=["a"])
+        assert list(c.depends_on.values_list("key", flat=True)) == ["b2"]
+        with pytest.raises(ValidationError) as exc:
+            step_update(actor=team["manager"], step=a, depends_on=["c"])
+        assert "b2" in exc.value.message_dict["depends_on"][0]
+
     def test_self_dependency_refused(self, world):
         """A step cannot wait for itself."""
         _, team, runbook = world
