@@ -238,6 +238,16 @@ def _is_null(value: Any) -> bool:
 
 def _text(value: Any, numeric: bool) -> str | None:
     """Return `value` in its normalized text form (None for no value)."""
+    kind = type(value)
+    if kind is str:  # the common cases first: this runs once per value read
+        if not value:
+            return None
+        if not numeric:
+            return value
+        number = _as_number(value)
+        return value if number is None else _number_text(number)
+    if kind is int:
+        return str(value)
     if _is_null(value):
         return None
     if isinstance(value, bool):
@@ -288,6 +298,7 @@ class _Table:
 class _DatabaseSide:
     def __init__(self, side: str, url_text: str) -> None:
         self.side = side
+        self._tables: dict[str, sa.Table] = {}
         try:
             url = database_url_check(url_text, side=side)
         except MigrationConfigError as exc:
@@ -374,11 +385,8 @@ class _DatabaseSide:
             for c in table.columns
             if isinstance(c.type, sa.Numeric | sa.Integer) and not isinstance(c.type, sa.Boolean)
         }
-        loaded = _Table(name, columns, numeric, int(rows or 0))
-        loaded.frame = None
-        self._tables = getattr(self, "_tables", {})
         self._tables[name] = table
-        return loaded
+        return _Table(name, columns, numeric, int(rows or 0))
 
     def fetch(self, loaded: _Table, columns: list[str]) -> pd.DataFrame:
         table = self._tables[loaded.name]
@@ -643,9 +651,9 @@ def _compare_table(
         mismatches[name] = int(unequal.sum())
         differing |= unequal
     changed_rows = both_rows[differing]
+    changed_keys = _keys(changed_rows, key)
     order = sorted(
-        range(len(changed_rows)),
-        key=lambda i: tuple(_sort_key(changed_rows.iloc[i][k]) for k in key),
+        range(len(changed_keys)), key=lambda i: tuple(_sort_key(v) for v in changed_keys[i])
     )
     changed_sample: list[dict[str, Any]] = []
     for position in order:
