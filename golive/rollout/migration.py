@@ -240,12 +240,13 @@ def _text(value: Any, numeric: bool) -> str | None:
     """Return `value` in its normalized text form (None for no value)."""
     kind = type(value)
     if kind is str:  # the common cases first: this runs once per value read
-        if not value:
+        text: str = value
+        if not text:
             return None
         if not numeric:
-            return value
-        number = _as_number(value)
-        return value if number is None else _number_text(number)
+            return text
+        number = _as_number(text)
+        return text if number is None else _number_text(number)
     if kind is int:
         return str(value)
     if _is_null(value):
