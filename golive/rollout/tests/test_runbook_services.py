@@ -167,6 +167,19 @@ class RunbookDeleteTests:
         assert not Runbook.objects.filter(pk=pk).exists()
         assert AuditEvent.objects.filter(action="runbook.delete", object_id=str(pk)).exists()
 
+    def test_a_rollback_plan_in_use_is_kept(self, world):
+        """A rollback plan named by another runbook is neither deleted nor turned into a cutover."""
+        project, team, runbook = world
+        plan = RollbackPlanFactory(project=project, name="restore")
+        runbook_update(actor=team["manager"], runbook=runbook, rollback_plan="restore")
+        with pytest.raises(ValidationError) as exc:
+            runbook_delete(actor=team["manager"], runbook=plan)
+        assert "cutover" in exc.value.message_dict["runbook"][0]
+        with pytest.raises(ValidationError) as exc:
+            runbook_update(actor=team["manager"], runbook=plan, kind="cutover")
+        assert "kind" in exc.value.message_dict
+        assert Runbook.objects.filter(pk=plan.pk, kind="rollback").exists()
+
     def test_refused_with_runs(self, world):
         """A runbook that has been run is kept as evidence."""
         _, team, runbook = world
