@@ -81,7 +81,7 @@ def plan_timeline(items: Sequence[PlanItem]) -> dict[str, Any]:
     if not tasks:
         return {"steps": [], "start": 0, "finish": 0, "critical_path": []}
     result = schedule(Network(tasks, links))
-    steps = []
+    steps: list[dict[str, Any]] = []
     for item in items:
         entry = result.tasks[item.key]
         early_start = entry.early_start + base
