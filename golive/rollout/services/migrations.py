@@ -451,7 +451,14 @@ def _side_inputs(check: MigrationCheck) -> Iterator[dict[str, Any]]:
             if getattr(check, f"{side}_kind") == MigrationCheck.SideKind.CSV:
                 files: dict[str, Any] = {}
                 for extract in check.extracts.filter(side=side):
-                    extract.file.open("rb")
+                    try:
+                        extract.file.open("rb")
+                    except OSError:
+                        raise MigrationSourceError(
+                            side,
+                            f"the extract of the table {extract.table!r} is no longer in the "
+                            "file store; upload it again.",
+                        ) from None
                     stack.callback(extract.file.close)
                     files[extract.table] = extract.file
                 inputs[side] = files

@@ -320,6 +320,27 @@ class RunTests:
         assert result.error.startswith("target: authentication failed for user 'nosuchuser'")
         assert SECRET not in result.error + result.summary + str(result.report)
 
+    def test_unreadable_secret_and_lost_file_fail_clearly(self, project, urls, settings):
+        """A URL stored under another key, or an extract file gone, is a failed result saying so."""
+        check = make_check(project, urls[0], "csv")
+        extract = migration_extract_upload(
+            actor=project.manager,
+            check=check,
+            side="target",
+            table="customer",
+            file=csv_file("c.csv", "id\n1\n"),
+        )
+        extract.file.storage.delete(extract.file.name)
+        result = migration_check_run(actor=project.manager, check=check)
+        assert result.error == (
+            "target: the extract of the table 'customer' is no longer in the file store; "
+            "upload it again."
+        )
+        settings.GOLIVE_SECRETS_KEY = "another key altogether"
+        result = migration_check_run(actor=project.manager, check=check)
+        assert result.error.startswith("source: The stored URL cannot be decrypted")
+        assert MigrationResult.objects.filter(passed=False).count() == 2
+
     def test_missing_extract_fails(self, project, urls):
         """A CSV side without its extract is a failed result saying which table lacks one."""
         check = make_check(project, "csv", urls[1])
