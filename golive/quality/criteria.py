@@ -269,7 +269,9 @@ def signoffs_complete(project: Project, params: NoParams) -> Outcome:
     if not open_ones:
         return Outcome(
             True,
-            f"All {len(signoffs)} sign-off{'s' if len(signoffs) != 1 else ''} complete.",
+            f"Sign-off {signoffs[0].name!r} is complete."
+            if len(signoffs) == 1
+            else f"All {len(signoffs)} sign-offs are complete.",
             (Evidence("Sign-offs", list_url),),
         )
     return Outcome(
