@@ -88,6 +88,85 @@ start_floor_provider(delivery_floors, source="a procurement delivery")
 start_floor_provider(leveling_floors, source="resource leveling")
 
 
+class DeliveryImpact:
+    """The plan with every start floor, and the plan without one procurement item's delivery.
+
+    `without(item_id)` is the plan `plan_compute` gives with that item's floors left out, but
+    it computes a plan only when leaving them out can move something. The forward pass takes
+    each early start as the latest of its lower bounds (project start or status date, its own
+    SNET or MSO, the start floor, its links); so when every package whose floor the item
+    sets either keeps the same constraint offset or starts strictly later than that floor in
+    the plan with every floor, the plan without it is the same plan. A finish-no-later-than
+    package the item holds is always recomputed: without its floor the deadline is checked
+    again (`network_build` keeps a floor as SNET instead of the deadline).
+    """
+
+    def __init__(
+        self,
+        project: Project,
+        packages: list[WorkPackage],
+        floors: Mapping[int, list[StartFloor]],
+        plan: PlanResult,
+    ) -> None:
+        self.project = project
+        self.packages = packages
+        self.floors = floors
+        self.plan = plan
+        self._parent = {wp.pk: wp.parent_id for wp in packages}
+        summaries = set(self._parent.values())
+        self._leaves = [wp for wp in packages if wp.pk not in summaries]
+
+    def without(self, item_id: int) -> PlanResult:
+        """Return the plan without the delivery of procurement item `item_id`."""
+        key = (PROCUREMENT, item_id)
+        floors = {pk: [f for f in found if f.key != key] for pk, found in self.floors.items()}
+        changed = {pk for pk, found in self.floors.items() if len(floors[pk]) != len(found)}
+        if changed and not self._moves_nothing(changed, floors):
+            return plan_compute(self.project, self.packages, floors=floors)
+        return self.plan
+
+    def _latest(self, wp: WorkPackage, floors: Mapping[int, list[StartFloor]]) -> datetime | None:
+        """Return the latest floor of a leaf (its own and its summaries'), as network_build."""
+        latest: datetime | None = None
+        node: int | None = wp.pk
+        while node is not None:
+            for floor in floors.get(node, ()):
+                if latest is None or floor.start > latest:
+                    latest = floor.start
+            node = self._parent.get(node)
+        return latest
+
+    def _moves_nothing(self, changed: set[int], floors: Mapping[int, list[StartFloor]]) -> bool:
+        """Return whether the floors without the item give every package the same schedule."""
+        cal = self.plan.calendar
+        tasks = self.plan.schedule.tasks
+        for wp in self._leaves:
+            if wp.actual_start is not None:
+                continue  # a started package ignores floors
+            node: int | None = wp.pk
+            while node is not None and node not in changed:
+                node = self._parent.get(node)
+            if node is None:
+                continue  # none of its floors changes
+            before, after = self._latest(wp, self.floors), self._latest(wp, floors)
+            if before is None:
+                continue
+            offset = cal.offset_of(before)
+            if after is not None and cal.offset_of(after) == offset:
+                continue  # the same constraint
+            own = wp.constraint_date
+            kind = wp.constraint_kind if own is not None else ""
+            if kind == "fnlt":
+                return False
+            if kind == "mso":
+                continue  # kept in both plans (the plan with the floor met it)
+            if kind == "snet" and own is not None and cal.offset_of(own) >= offset:
+                continue  # its own SNET is the constraint in both plans
+            if tasks[str(wp.pk)].early_start <= offset:
+                return False  # the floor may be what holds it
+        return True
+
+
 # The bridge to golive.scheduling.leveling -------------------------------------------------------
 
 # A resource's capacity is 100 units (all of it); an assignment at `units` percent demands

@@ -31,7 +31,7 @@ from golive.resources.models import (
     Skill,
     TimeOff,
 )
-from golive.resources.planning import PROCUREMENT, delivery_instant, package_label
+from golive.resources.planning import DeliveryImpact, delivery_instant, package_label
 from golive.scheduling.calendar import WorkCalendar
 from golive.work.models import ProjectCalendar, Status, WorkPackage
 from golive.work.planning import calendar_build, plan_compute, start_floors
@@ -627,6 +627,8 @@ def procurement_alerts(*, user: Any, project: Project) -> list[ProcurementAlert]
     floors = start_floors(project, [wp.pk for wp in packages])
     with_all = plan_compute(project, packages, floors=floors)
     cal = with_all.calendar
+    # The plan without an item is computed only when its delivery can move something.
+    impact = DeliveryImpact(project, packages, floors, with_all)
     alerts = []
     for item in items:
         expected = item.expected_delivery
@@ -636,12 +638,7 @@ def procurement_alerts(*, user: Any, project: Project) -> list[ProcurementAlert]
             if expected < today:
                 alerts.append(ProcurementAlert(item, "late", expected, None, [], None, None, 0))
             continue
-        key = (PROCUREMENT, item.pk)
-        without = plan_compute(
-            project,
-            packages,
-            floors={pk: [f for f in found if f.key != key] for pk, found in floors.items()},
-        )
+        without = impact.without(item.pk)
         first = min(without.schedule.tasks[str(wp.pk)].early_start for wp in needing)
         needed_by = cal.instant_at(first)
         delivered = delivery_instant(expected, project.time_zone)

@@ -1,10 +1,13 @@
 """Factories for resources, assignments and procurement items (through the services), and a
 small plan to put them on."""
 
-from datetime import date
+import random
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import factory
+from django.db import transaction
 
 from golive.projects.tests.factories import ProjectFactory, team_for
 from golive.resources.models import Assignment, ProcurementItem, Resource
@@ -13,8 +16,13 @@ from golive.resources.services import (
     procurement_item_create,
     resource_create,
 )
-from golive.work.models import WorkPackage
-from golive.work.services import calendar_update, dependency_create, work_package_create
+from golive.work.models import Dependency, WorkPackage
+from golive.work.services import (
+    calendar_update,
+    dependency_create,
+    work_package_create,
+    work_reschedule,
+)
 
 DAY = 480  # working minutes of the standard 8-hour day
 MONDAY = date(2027, 3, 1)
@@ -110,3 +118,94 @@ def staffed_plan(key="RES", start=MONDAY):
     AssignmentFactory(package=build, resource=bob)
     wps = {wp.name: wp for wp in WorkPackage.objects.filter(project=project)}
     return project, team, wps, {"ann": ann, "bob": bob}
+
+
+def procurement_plan(project, *, packages=60, items=12, seed=0, start=MONDAY, started=0):
+    """Fill `project` (Europe/Berlin, calendar from `start`) with a random plan and deliveries.
+
+    Phases of 10 leaf packages under one summary each, chained, with cross links (FS, some SS
+    and FF with lags) from earlier packages; a few chain heads must start on a date, a few
+    packages start no earlier than one or finish no later than a distant one; `started`
+    packages have begun on `start`. Then `items` procurement items, each needed by one to
+    three packages (now and then a summary, sometimes nothing), with deliveries from ten days
+    before `start` to four months after it (before every must-start-on), a few delivered. Rows are written in bulk
+    (the services would reschedule on every write); the plan is rescheduled once at the end.
+    """
+    rng = random.Random(seed)
+    pm = project.manager
+    zone = ZoneInfo(project.time_zone)
+    calendar_update(actor=pm, project=project, schedule_start=start)
+
+    def at(days: int, hour: int = 8) -> datetime:
+        return datetime.combine(start + timedelta(days=days), time(hour), tzinfo=zone)
+
+    phases = max(1, packages // 10)
+    summaries = WorkPackage.objects.bulk_create(
+        [
+            WorkPackage(project=project, name=f"Phase {p}", owner=pm, position=p, wbs=f"{p + 1}")
+            for p in range(phases)
+        ]
+    )
+    leaves: list[WorkPackage] = []
+    heads: set[int] = set()
+    for i in range(packages):
+        phase, place = divmod(i, 10)
+        wp = WorkPackage(
+            project=project,
+            parent=summaries[min(phase, phases - 1)],
+            name=f"Package {i}",
+            owner=pm,
+            position=place,
+            wbs=f"{min(phase, phases - 1) + 1}.{place + 1}",
+            duration=rng.randint(1, 6) * 240,
+        )
+        if place == 0:
+            heads.add(i)
+            if rng.random() < 0.3:
+                # Later than every delivery, so a floor never contradicts it.
+                wp.constraint_kind, wp.constraint_date = "mso", at(rng.randint(121, 150))
+        elif rng.random() < 0.1:
+            wp.constraint_kind, wp.constraint_date = "snet", at(rng.randint(0, 90))
+        elif rng.random() < 0.05:
+            wp.constraint_kind, wp.constraint_date = "fnlt", at(900, 17)
+        leaves.append(wp)
+    for wp in rng.sample(leaves, min(started, len(leaves))):
+        wp.actual_start, wp.status = at(0), "in_progress"
+    WorkPackage.objects.bulk_create(leaves, batch_size=500)
+    links = []
+    for i, wp in enumerate(leaves):
+        if i in heads:
+            continue  # a must-start-on head stays free of links
+        links.append(Dependency(project=project, predecessor=leaves[i - 1], successor=wp))
+        if i > 12 and rng.random() < 0.5:
+            kind = rng.choice(["FS", "FS", "SS", "FF"])
+            links.append(
+                Dependency(
+                    project=project,
+                    predecessor=leaves[rng.randrange(max(0, i - 40), i - 1)],
+                    successor=wp,
+                    type=kind,
+                    lag=rng.choice([0, 0, 240, 480]),
+                )
+            )
+    Dependency.objects.bulk_create(links, batch_size=500, ignore_conflicts=True)
+    for n in range(items):
+        expected = start + timedelta(days=rng.randint(-10, 120))
+        roll = rng.random()
+        needing: list[WorkPackage] = []
+        if roll < 0.1:
+            pass
+        elif roll < 0.2:
+            needing = [rng.choice(summaries)]
+        else:
+            needing = rng.sample(leaves, rng.randint(1, 3))
+        item = ProcurementItem.objects.create(
+            project=project,
+            name=f"Item {n}",
+            expected_delivery=expected,
+            actual_delivery=expected if rng.random() < 0.1 else None,
+        )
+        item.work_packages.set(needing)
+    with transaction.atomic():
+        work_reschedule(project=project)
+    return summaries, leaves

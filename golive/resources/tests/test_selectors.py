@@ -1,13 +1,15 @@
 """Reads on resources: load and overload figures on known data, warnings, candidates, alerts."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from golive.errors import NotFound
-from golive.projects.tests.factories import UserFactory
+from golive.projects.tests.factories import ProjectFactory, UserFactory, team_for
+from golive.resources import planning
 from golive.resources.models import Assignment, Resource
 from golive.resources.selectors import (
     assignment_candidates,
@@ -19,15 +21,19 @@ from golive.resources.selectors import (
     resource_load,
 )
 from golive.resources.services import resource_settings_update, skill_set, time_off_add
+from golive.resources.tests.alerts_reference import procurement_alerts_per_item
 from golive.resources.tests.factories import (
     DAY,
     MONDAY,
     ProcurementItemFactory,
     ResourceFactory,
+    link,
+    package,
+    procurement_plan,
     staffed_plan,
 )
 from golive.work.models import WorkPackage
-from golive.work.services import work_reschedule
+from golive.work.services import calendar_update, work_reschedule
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -242,3 +248,133 @@ class ProcurementAlertTests:
         work_reschedule(project=project)
         alerts = procurement_alerts(user=team["viewer"], project=project)
         assert [(a.item.name, a.state) for a in alerts] == [("Switches", "late")]
+
+
+def alert_rows(alerts):
+    return [
+        (
+            a.item.name,
+            a.state,
+            a.delivery,
+            a.needed_by,
+            [wp.pk for wp in a.packages],
+            a.finish_with,
+            a.finish_without,
+            a.delay,
+        )
+        for a in alerts
+    ]
+
+
+def plans_without_counted(monkeypatch):
+    """Count the plans computed without one item's delivery (by `DeliveryImpact`)."""
+    calls = []
+    compute = planning.plan_compute
+
+    def counting(*args, **kwargs):
+        calls.append(kwargs.get("floors"))
+        return compute(*args, **kwargs)
+
+    monkeypatch.setattr(planning, "plan_compute", counting)
+    return calls
+
+
+@pytest.mark.django_db
+class ProcurementAlertImpactTests:
+    def test_same_alerts_as_one_plan_per_item_with_fewer_plans(self, db, monkeypatch):
+        """Late items on one chain, on a summary, shadowed or slack: the per-item alerts."""
+        today = date.today()
+        start = today - timedelta(days=today.weekday() + 28)  # a Monday four weeks ago
+        project = ProjectFactory(key="IMP", time_zone="Europe/Berlin")
+        team = team_for(project)
+        calendar_update(actor=project.manager, project=project, schedule_start=start)
+        design = package(project, "Design", duration=2 * DAY)
+        build = package(project, "Build", duration=3 * DAY)
+        test = package(project, "Test", duration=2 * DAY)
+        golive = package(project, "Go-live", duration=0, milestone=True)
+        docs = package(project, "Docs", duration=2 * DAY)
+        training = package(
+            project,
+            "Training",
+            duration=DAY,
+            constraint_kind="snet",
+            constraint_date=datetime.combine(start + timedelta(days=11), time(8), BERLIN),
+        )
+        audit = package(
+            project,
+            "Audit",
+            duration=DAY,
+            constraint_kind="fnlt",
+            constraint_date=datetime.combine(today + timedelta(days=300), time(17), BERLIN),
+        )
+        cutover = package(project, "Cutover", duration=0)
+        cut_a = package(project, "Cut A", duration=DAY, parent=cutover)
+        cut_b = package(project, "Cut B", duration=DAY, parent=cutover)
+        for a, b in [(design, build), (build, test), (test, golive), (docs, golive)]:
+            link(project, a, b)
+        link(project, cut_a, cut_b)
+        link(project, cut_b, golive)
+
+        def item(name, days, *needing):
+            ProcurementItemFactory(
+                project=project,
+                name=name,
+                expected_delivery=start + timedelta(days=days),
+                work_packages=list(needing),
+            )
+
+        item("Servers", 7, build)  # holds Build (due on the Wednesday) to the next Monday
+        item("Test rig", 14, test)  # on the same chain: holds Test after Servers' delay
+        item("Probes", 9, test)  # Test waits for the rig anyway: no floor of its own
+        item("Switches", 15, golive)  # Go-live is later than that because of the rig
+        item("Licences", 1)  # needed by nothing: late all the same
+        item("Docs tool", 0, docs)  # arrives as Docs starts
+        item("Rooms", 10, training)  # Training starts later by its own constraint
+        item("Auditor", 3, audit)  # a deadline package: recomputed
+        item("Tapes", 4, cutover)  # a summary's delivery holds its leaves
+        item("Screens", 8, docs, training)
+        work_reschedule(project=project)
+
+        expected = alert_rows(procurement_alerts_per_item(user=team["viewer"], project=project))
+        counted = plans_without_counted(monkeypatch)
+        alerts = procurement_alerts(user=team["viewer"], project=project)
+
+        assert alert_rows(alerts) == expected
+        states = {a.item.name: a.state for a in alerts}
+        assert states["Servers"] == states["Test rig"] == "late"
+        assert {"Switches", "Licences", "Rooms", "Tapes"} <= set(states)
+        delays = {a.item.name: a.delay for a in alerts}
+        # The rig holds the finish; Servers' delay on the same chain is absorbed by it.
+        assert delays["Test rig"] == DAY and delays["Servers"] == 0 and delays["Switches"] == 0
+        # Ten items need packages; the per-item version computes ten plans.
+        assert 0 < len(counted) < 10
+
+    @pytest.mark.parametrize("seed", [1, 2, 3])
+    def test_random_plans_give_the_per_item_alerts(self, db, seed):
+        """On random plans with summaries, constraints and shared packages, nothing differs."""
+        today = date.today()
+        project = ProjectFactory(key=f"RND{seed}", time_zone="Europe/Berlin")
+        team = team_for(project)
+        procurement_plan(
+            project, packages=60, items=14, seed=seed, start=today - timedelta(days=30)
+        )
+        expected = alert_rows(procurement_alerts_per_item(user=team["viewer"], project=project))
+        assert expected
+        assert alert_rows(procurement_alerts(user=team["viewer"], project=project)) == expected
+
+    def test_started_work_gives_the_per_item_alerts(self, db, monkeypatch):
+        """With work begun (so planned from the status date), nothing differs either."""
+        now = timezone.now()
+        monkeypatch.setattr(timezone, "now", lambda: now)  # one status date for every plan
+        project = ProjectFactory(key="STA", time_zone="Europe/Berlin")
+        team = team_for(project)
+        procurement_plan(
+            project,
+            packages=40,
+            items=12,
+            seed=7,
+            start=date.today() - timedelta(days=5),
+            started=4,
+        )
+        expected = alert_rows(procurement_alerts_per_item(user=team["viewer"], project=project))
+        assert alert_rows(procurement_alerts(user=team["viewer"], project=project)) == expected
