@@ -14,6 +14,7 @@ from contextlib import ExitStack, contextmanager
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
@@ -103,10 +104,44 @@ def _side_parse(value: Any, *, field: str) -> tuple[str, str, str, str]:
         raise ValidationError(
             {field: [m.removeprefix(f"{field}: ") for m in exc.messages]}
         ) from None
+    if own_database(text):
+        raise ValidationError({field: f"This URL {OWN_DATABASE}"})
     display = url_mask(text)
     if len(display) > DISPLAY_LENGTH:
         display = display[: DISPLAY_LENGTH - 1] + "…"
     return MigrationCheck.SideKind.DATABASE, secret_encrypt(text), display, text
+
+
+LOCAL_HOSTS = {"", "localhost", "127.0.0.1", "::1"}
+OWN_DATABASE = (
+    "points at golive's own database; a check compares a migration's source and target, and "
+    "its samples would show golive's data."
+)
+
+
+def own_database(url_text: str, databases: dict[str, dict[str, Any]] | None = None) -> bool:
+    """Return whether `url_text` points at one of golive's own databases.
+
+    A check reports sample values of what it reads, so pointing one at golive's database
+    would show its rows (users, tokens) to whoever may read the check's results.
+    """
+    try:
+        url = database_url_check(url_text)
+    except MigrationConfigError:
+        return False
+    for db in (databases if databases is not None else settings.DATABASES).values():
+        engine = str(db.get("ENGINE", ""))
+        name = str(db.get("NAME", ""))
+        if "sqlite" in engine and url.get_backend_name() == "sqlite":
+            if url.database and name and os.path.realpath(url.database) == os.path.realpath(name):
+                return True
+        elif "postgresql" in engine and url.get_backend_name() == "postgresql":
+            host = str(db.get("HOST") or "")
+            same_host = url.host == host or {url.host or "", host} <= LOCAL_HOSTS
+            same_port = int(url.port or 5432) == int(db.get("PORT") or 5432)
+            if same_host and same_port and url.database == name:
+                return True
+    return False
 
 
 def _side_set(check: MigrationCheck, side: str, value: Any) -> str:
@@ -144,6 +179,8 @@ def _side_url(check: MigrationCheck, side: str) -> str:
         raise MigrationSourceError(
             side, f"the environment variable {secret} is not set on this server."
         )
+    if own_database(url):
+        raise MigrationSourceError(side, f"{secret} {OWN_DATABASE}")
     return url
 
 

@@ -28,6 +28,7 @@ from golive.rollout.services.migrations import (
     migration_check_run,
     migration_check_update,
     migration_extract_upload,
+    own_database,
 )
 from golive.rollout.tests.factories import RunbookFactory, StepFactory
 
@@ -147,6 +148,34 @@ class CreateTests:
         assert text in " ".join(caught.value.message_dict[field])
         assert SECRET not in str(caught.value)
         assert state() == before
+
+    def test_own_database_refused(self, project, tmp_path, monkeypatch):
+        """A URL pointing at golive's own database is refused, given directly or through env."""
+        databases = {
+            "default": {
+                "ENGINE": "django.db.backends.postgresql",
+                "HOST": "127.0.0.1",
+                "NAME": "golive",
+            },
+            "other": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(tmp_path / "golive.db")},
+        }
+        assert own_database("postgresql+psycopg://postgres@localhost:5432/golive", databases)
+        assert own_database(f"sqlite:///{tmp_path}/golive.db", databases)
+        assert not own_database("postgresql+psycopg://postgres@localhost:5432/legacy", databases)
+        assert not own_database("postgresql+psycopg://postgres@db.example/golive", databases)
+        monkeypatch.setattr(
+            "golive.rollout.services.migrations.own_database",
+            lambda url, databases=None: "own" in url,
+        )
+        with pytest.raises(ValidationError, match="golive's own database"):
+            make_check(project, "sqlite:///own.db", "csv")
+        check = make_check(project, "env:GOLIVE_TEST_OWN", "csv")
+        monkeypatch.setenv("GOLIVE_TEST_OWN", "sqlite:///own.db")
+        result = migration_check_run(actor=project.manager, check=check)
+        assert result.error == (
+            "source: GOLIVE_TEST_OWN points at golive's own database; a check compares a "
+            "migration's source and target, and its samples would show golive's data."
+        )
 
     def test_duplicate_name(self, project):
         """A second check with the same name is refused."""
