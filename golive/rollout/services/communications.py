@@ -435,6 +435,42 @@ def communication_send(*, actor: User, communication: Communication) -> Communic
         return _send(communication, actor=actor)
 
 
+def communication_send_for_step(
+    *, actor: User, communication: Communication, live: bool
+) -> tuple[bool, str]:
+    """Send `communication` as a runbook step does; return (ok, what happened).
+
+    The runbook authorizes the send, so whoever works the step may send it (the caller has
+    checked that). A rehearsal sends nothing: users must not hear of a cutover that is only
+    practised; it reports whom the live run would reach. A communication already sent is
+    not sent twice; a cancelled one fails the step.
+    """
+    communication = _locked(communication)
+    if communication.status == Communication.Status.CANCELLED:
+        return False, f"Communication {communication.name!r} is cancelled."
+    recipients = communication_recipients(communication)
+    reach = (
+        "its webhook"
+        if communication.channel == Channel.WEBHOOK
+        else f"{len(recipients)} recipient{'s' if len(recipients) != 1 else ''} by e-mail"
+    )
+    if not live:
+        try:
+            _render(communication)
+        except Exception as exc:  # a template that no longer renders fails the rehearsal
+            return False, f"Communication {communication.name!r} does not render: {exc}"
+        return True, f"Rehearsal: not sent; the live run sends {communication.name} to {reach}."
+    if communication.status == Communication.Status.SENT and communication.sent_at is not None:
+        return (
+            True,
+            f"{communication.name} was already sent ({communication.sent_at:%Y-%m-%d %H:%M} UTC).",
+        )
+    log = _send(communication, actor=actor)
+    if not log.ok:
+        return False, str(log.error) or "The communication could not be sent."
+    return True, f"Sent {communication.name} to {reach}."
+
+
 def communications_send_due(*, now: datetime | None = None) -> list[CommunicationLog]:
     """Send every planned communication whose scheduled time has passed; return the logs."""
     now = now or timezone.now()

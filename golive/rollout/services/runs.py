@@ -502,12 +502,15 @@ def step_complete(
                 raise ValidationError(
                     {"step": f"Step {run_step.key} has no communication to send any more."}
                 )
-            from golive.rollout.services.communications import communication_send
+            from golive.rollout.services.communications import communication_send_for_step
 
-            log = communication_send(actor=actor, communication=communication)
-            passed = bool(log.ok)
-            if not passed:
-                failure = str(log.error) or "The communication could not be sent."
+            passed, what = communication_send_for_step(
+                actor=actor, communication=communication, live=run.kind == RunKind.LIVE
+            )
+            if passed:
+                actual_value = actual_value or what[:200]
+            else:
+                failure = what
         run_step.actual_value = actual_value
         run_step.finished_at = timezone.now()
         if passed:

@@ -16,6 +16,7 @@ from golive.projects.services import membership_set
 from golive.projects.tests.factories import ProjectFactory, UserFactory, team_for
 from golive.resources.tests.factories import ResourceFactory
 from golive.rollout.models import MigrationResult, Run, RunStep
+from golive.rollout.services.communications import communication_send
 from golive.rollout.services.migrations import migration_extract_upload
 from golive.rollout.services.runs import (
     halted_keys,
@@ -487,17 +488,42 @@ class MigrationAndCommunicationStepTests:
         assert (done.status, done.passed) == ("done", True)
         assert done.actual_value
 
-    def test_communication_step_sends(self, world):
-        """A communication step sends its message when completed."""
+    def test_communication_step_sends_in_a_live_run(self, world):
+        """In a live run a communication step sends its message, whoever works the step."""
+        project, team, runbook, _ = world
+        message = CommunicationFactory(project=project, name="we-are-live")
+        StepFactory(runbook=runbook, key="announce", kind="communication", communication=message)
+        run = start(runbook, team["manager"], kind="live")
+        done = do(run, "announce", team["contributor"])
+        assert done.status == "done"
+        assert done.actual_value == "Sent we-are-live to 1 recipient by e-mail."
+        assert len(mail.outbox) == 1
+        message.refresh_from_db()
+        assert message.status == "sent"
+
+    def test_communication_step_sends_nothing_in_a_rehearsal(self, world):
+        """A rehearsal does not tell users: the step says whom the live run would reach."""
         project, team, runbook, _ = world
         message = CommunicationFactory(project=project, name="we-are-live")
         StepFactory(runbook=runbook, key="announce", kind="communication", communication=message)
         run = start(runbook, team["manager"])
-        done = do(run, "announce", team["manager"])
+        done = do(run, "announce", team["contributor"])
         assert done.status == "done"
-        assert len(mail.outbox) == 1
+        assert "not sent" in done.actual_value
+        assert mail.outbox == []
         message.refresh_from_db()
-        assert message.status == "sent"
+        assert message.status == "planned"
+
+    def test_communication_already_sent_is_not_sent_twice(self, world):
+        """A live step whose communication went out already completes without resending."""
+        project, team, runbook, _ = world
+        message = CommunicationFactory(project=project, name="we-are-live")
+        communication_send(actor=team["manager"], communication=message)
+        StepFactory(runbook=runbook, key="announce", kind="communication", communication=message)
+        run = start(runbook, team["manager"], kind="live")
+        done = do(run, "announce", team["contributor"])
+        assert done.status == "done" and "already sent" in done.actual_value
+        assert len(mail.outbox) == 1
 
     def test_failed_send_fails_the_step_with_the_error(self, world):
         """A send that fails makes the step failed, the error as its note."""
@@ -511,7 +537,7 @@ class MigrationAndCommunicationStepTests:
             webhook_display="https://chat.example.com/***",
         )
         StepFactory(runbook=runbook, key="announce", kind="communication", communication=message)
-        run = start(runbook, team["manager"])
+        run = start(runbook, team["manager"], kind="live")
         failed = do(run, "announce", team["manager"])
         assert failed.status == "failed" and failed.note
         assert failed.note == message.log.get().error
