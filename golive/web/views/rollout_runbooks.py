@@ -241,7 +241,8 @@ def timeline_context(steps, timeline) -> dict:
             "step": s,
             "critical": by_key.get(s.key, {}).get("critical", False),
             "duration": duration(s.duration_minutes),
-            "offset": t_label(s.offset_minutes) if s.offset_minutes is not None else "after preds",
+            "offset": by_key[s.key]["planned"] if s.key in by_key else "—",
+            "fixed": s.offset_minutes is not None,
         }
         for s in steps
     ]

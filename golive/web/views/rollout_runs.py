@@ -46,21 +46,20 @@ def step_actions(*, user, run, row: dict, can: dict[str, bool]) -> list[str]:
     if run.status != RunStatus.RUNNING:
         return []
     status = row["status"]
-    open_ = status in (RunStepStatus.PENDING, RunStepStatus.IN_PROGRESS)
     ready = status == RunStepStatus.IN_PROGRESS or row["can_start"]
     actions: list[str] = []
     if row["kind"] == StepKind.DECISION:
         decided = any(a.get("user_id") == user.pk for a in row["approvals"])
         if can["approve_step"] and user.pk in row["approver_ids"] and not decided and ready:
             actions += ["approve", "reject"]
-        if can["run"] and open_:
+        if can["run"] and ready:
             actions.append("skip")
     elif can["execute"]:
         if row["can_start"]:
             actions.append("start")
         if status == RunStepStatus.IN_PROGRESS:
             actions += ["complete", "fail"]
-        if open_ and not row["halted"]:
+        if row["can_start"] or status == RunStepStatus.IN_PROGRESS:
             actions.append("skip")
     if status == RunStepStatus.FAILED and not row["resolution"] and can["run"]:
         actions.append("resolve")
