@@ -174,6 +174,7 @@ ENDPOINTS = [
         body={"reason": "The site closes."},
         setup=_wave,
     ),
+    Endpoint("go-live", "GET", R + "/go-live"),
 ]
 
 
@@ -278,6 +279,8 @@ class WaveApiTests:
         )
         assert (body["gate"], body["exit_gate"]) == ("wave-lyon", "hypercare-lyon")
         assert body["contact_emails"] == ["lyon@example.com"] and body["version"] == 1
+        assert body["gate_status"]["passed"] is True and body["gate_status"]["decision"] is None
+        assert body["exit_gate_status"]["name"] == "hypercare-lyon"
         assert set(Gate.objects.filter(project=project).values_list("name", flat=True)) >= {
             "wave-lyon",
             "hypercare-lyon",
@@ -370,6 +373,33 @@ class WaveApiTests:
         assert body["count"] == 8
         assert [w["slug"] for w in body["items"]] == [f"w{n}" for n in range(8)]
         assert body["items"][0]["gate"] == "wave-w0"
+
+
+@pytest.mark.django_db
+class GoLiveApiTests:
+    def test_new_project_lists_every_criterion_failing_with_reasons(self, project, team):
+        """A new project's go-live checklist fails, each criterion saying why."""
+        body = ApiClient(team["viewer"]).get(f"{P}/go-live").json()
+        assert (body["gate"], body["passed"], body["quorum"]) == ("go-live", False, 1)
+        assert body["approvers"] == ["pm"]
+        assert [c["key"] for c in body["criteria"]] == [
+            "readiness-decided",
+            "rollback-rehearsed",
+            "migration-checks",
+            "no-blocking-defects",
+            "signoffs",
+            "communications",
+        ]
+        rollback = body["criteria"][1]
+        assert rollback["passed"] is False and "rollback" in rollback["detail"].lower()
+        assert (body["pending"], body["latest"]) == (None, None)
+
+    def test_decisions_go_through_the_gates_api(self, project, pm):
+        """The description points at the gates API, where the go-live gate is decided."""
+        document = json.loads(Client().get(f"{API}/openapi.json").content)
+        operation = document["paths"][f"{API}/projects/{{key}}/rollout/go-live"]["get"]
+        assert "/gates/go-live/decisions" in operation["description"]
+        assert pm.get("/projects/ERP/gates/go-live").status_code == 200
 
 
 @pytest.mark.django_db
