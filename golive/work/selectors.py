@@ -4,7 +4,7 @@ blockers, the computed schedule, the forecast and the burn-down."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,7 +12,8 @@ import numpy as np
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db import NotSupportedError, connections
+from django.db.models import BigIntegerField, Count, F, Func, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from golive.audit.models import AuditEvent
@@ -306,11 +307,15 @@ def board_get(
 
 @dataclass(frozen=True)
 class GanttData:
-    """What the Gantt chart draws: package rows in position order, links, baseline dates."""
+    """What the Gantt chart draws: package rows in position order, links, baseline dates.
+
+    Every date is a count of milliseconds of the project's wall clock, as if that wall clock
+    were UTC (see golive/web/views/gantt.py), or None.
+    """
 
     packages: list[tuple[Any, ...]]  # GANTT_FIELDS
     links: list[tuple[int, int, str, int]]  # predecessor id, successor id, type, lag
-    planned: dict[int, tuple[datetime | None, datetime | None]]  # baseline start, finish
+    planned: dict[int, tuple[int | None, int | None]]  # baseline start, finish
 
 
 GANTT_FIELDS = (
@@ -327,25 +332,122 @@ GANTT_FIELDS = (
     "status",
     "version",
 )
+_DAY_MS = 86_400_000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class EpochMilliseconds(Func):
+    """A datetime column as whole milliseconds since 1970-01-01 UTC (NULL stays NULL).
+
+    Computed by the database, so reading thousands of dates builds no datetime objects.
+    """
+
+    output_field = BigIntegerField()
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        raise NotSupportedError(f"EpochMilliseconds is not written for {connection.vendor}")
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # Django stores 'YYYY-MM-DD HH:MM:SS[.ffffff]' in UTC; the milliseconds are truncated.
+        template = (
+            "(CAST(strftime('%%%%s', substr(%(expressions)s, 1, 19)) AS INTEGER) * 1000"
+            " + CAST(substr(%(expressions)s || '.000', 21, 3) AS INTEGER))"
+        )
+        return super().as_sql(compiler, connection, template=template, **extra)
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        template = "FLOOR(EXTRACT(EPOCH FROM %(expressions)s) * 1000)::bigint"
+        return super().as_sql(compiler, connection, template=template, **extra)
+
+
+def wall_clock_ms(values: list[int | None], zone: ZoneInfo) -> list[int | None]:
+    """Turn milliseconds since the epoch (UTC) into milliseconds of `zone`'s wall clock.
+
+    The result reads as if that wall clock were UTC. The zone's offset is looked up at the start
+    of each distinct day and of the day after; a value on a day whose offset changes by its end
+    (a clock change) is converted by itself.
+    """
+    if not values:
+        return []
+    missing = [v is None for v in values]
+    utc = np.array([0 if v is None else v for v in values], dtype=np.int64)
+    days, inverse = np.unique(utc // _DAY_MS, return_inverse=True)
+    at = _day_offsets(zone, np.union1d(days, days + 1).tolist())
+    first = np.array([at[d] for d in days.tolist()], dtype=np.int64)
+    after = np.array([at[d + 1] for d in days.tolist()], dtype=np.int64)
+    offset = first[inverse]
+    for day in np.flatnonzero(first != after):
+        for i in np.flatnonzero(inverse == day):
+            offset[i] = _offset_ms(zone, int(utc[i]))
+    wall = (utc + offset).tolist()
+    if any(missing):
+        return [None if gone else value for value, gone in zip(wall, missing, strict=True)]
+    return wall
+
+
+# Offsets at the start of each UTC day, per zone. They follow from the time zone rules alone,
+# never from stored data, so keeping them for the process's life serves nothing stale.
+_DAY_OFFSETS: dict[str, dict[int, int]] = {}
+_DAY_OFFSETS_LIMIT = 1_000_000
+
+
+def _day_offsets(zone: ZoneInfo, days: list[int]) -> dict[int, int]:
+    """Return `zone`'s UTC offset (milliseconds) at the start of each of the UTC days."""
+    known = _DAY_OFFSETS.setdefault(zone.key, {})
+    for day in days:
+        if day not in known:
+            known[day] = _offset_ms(zone, day * _DAY_MS)
+    if len(known) > _DAY_OFFSETS_LIMIT:
+        _DAY_OFFSETS[zone.key] = {}
+    return known
+
+
+def _offset_ms(zone: ZoneInfo, utc_ms: int) -> int:
+    """Return `zone`'s UTC offset at an instant, in milliseconds."""
+    offset = (_EPOCH + timedelta(milliseconds=utc_ms)).astimezone(zone).utcoffset()
+    return offset // timedelta(milliseconds=1) if offset is not None else 0
+
+
+def _raw_rows(queryset: QuerySet[Any]) -> list[tuple[Any, ...]]:
+    """Return a values_list queryset's rows as the database driver gives them.
+
+    Skips Django's per-row converters (booleans come as 0 and 1 on SQLite), which cost more
+    than the query itself on a plan of thousands of packages.
+    """
+    sql, params = queryset.query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def gantt_get(*, user: Any, project: Project, baseline: Baseline | None = None) -> GanttData:
     """Return the chart's packages (narrow rows), links and baseline dates in two or three queries."""
     work_check(user=user, project=project, action="view")
-    packages = list(
+    zone = ZoneInfo(project.time_zone)
+    rows = _raw_rows(
         WorkPackage.objects.filter(project=project)
         .order_by("position", "id")
-        .values_list(*GANTT_FIELDS)
+        .values_list(
+            *(
+                EpochMilliseconds(name) if name in ("early_start", "early_finish") else name
+                for name in GANTT_FIELDS
+            )
+        )
     )
-    planned: dict[int, tuple[datetime | None, datetime | None]] = {}
+    count = len(rows)
+    dates = wall_clock_ms([r[5] for r in rows] + [r[6] for r in rows], zone)
+    packages = [(*row[:5], dates[i], dates[count + i], *row[7:]) for i, row in enumerate(rows)]
+    planned: dict[int, tuple[int | None, int | None]] = {}
     if baseline is not None:
-        planned = {
-            wp_id: (start, finish)
-            for wp_id, start, finish in BaselineEntry.objects.filter(
-                baseline=baseline, work_package__isnull=False
-            ).values_list("work_package_id", "start", "finish")
-        }
-    links = list(
+        entries = _raw_rows(
+            BaselineEntry.objects.filter(baseline=baseline, work_package__isnull=False).values_list(
+                "work_package_id", EpochMilliseconds("start"), EpochMilliseconds("finish")
+            )
+        )
+        size = len(entries)
+        dates = wall_clock_ms([e[1] for e in entries] + [e[2] for e in entries], zone)
+        planned = {e[0]: (dates[i], dates[size + i]) for i, e in enumerate(entries)}
+    links = _raw_rows(
         Dependency.objects.filter(project=project)
         .order_by("id")
         .values_list("predecessor_id", "successor_id", "type", "lag")

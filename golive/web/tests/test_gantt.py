@@ -109,7 +109,12 @@ def move_url(project):
 
 
 def as_dicts(data):
-    return [dict(zip(data["fields"], row, strict=True)) for row in data["rows"]]
+    columns = [[None] * data["count"] if c is None else c for c in data["columns"]]
+    return [dict(zip(data["fields"], row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def link_rows(data):
+    return [list(link) for link in zip(*data["links"], strict=True)]
 
 
 def wall_ms(value: datetime) -> int:
@@ -140,8 +145,8 @@ class GanttDataTests:
         assert build["version"] == stored.version and build["status"] == 0
         assert build["bl_start"] is None
         index = {r["name"]: i for i, r in enumerate(rows)}
-        assert [index["Review spec"], index["Build"], 0, 0] in data["links"]
-        assert len(data["links"]) == 4
+        assert [index["Review spec"], index["Build"], 0, 0] in link_rows(data)
+        assert len(link_rows(data)) == 4
         assert isinstance(data["today"], int) and data["baseline"] is None
 
     def test_baseline_dates_come_with_the_rows(self, client):
@@ -185,7 +190,7 @@ class GanttDataTests:
             client.force_login(project.manager)
             with CaptureQueriesContext(connection) as queries:
                 response = client.get(data_url(project, baseline=baseline.pk))
-            assert len(response.json()["rows"]) == groups * 5
+            assert len(as_dicts(response.json())) == groups * 5
             counts.append(len(queries))
         assert counts[0] == counts[1]
         assert counts[1] <= 8

@@ -74,14 +74,22 @@ def _baseline(request: HttpRequest, project: Project, baseline_id: str | None) -
 
 
 def gantt_data(user: Any, project: Project, baseline: Baseline | None = None) -> dict[str, Any]:
-    """Return the chart's rows in WBS order, its links and today (see `gantt_get`)."""
+    """Return the chart's rows in WBS order, column by column, its links and today.
+
+    `columns` holds one list per name in `fields` (`count` values each), or None for a column
+    without a value in any row (the baseline dates when no baseline is chosen); `links` holds
+    four lists: predecessor and successor row indexes, type code and lag. Dates are as in
+    `gantt_get`.
+    """
     zone = ZoneInfo(project.time_zone)
     data = gantt_get(user=user, project=project, baseline=baseline)
-    packages, planned = data.packages, data.planned
     children: dict[int | None, list[tuple[Any, ...]]] = {}
-    for row in packages:
+    for row in data.packages:
         children.setdefault(row[3], []).append(row)
-    rows: list[list[Any]] = []
+    ordered: list[tuple[Any, ...]] = []
+    levels: list[int] = []
+    parents: list[int] = []
+    flags: list[int] = []
     index: dict[int, int] = {}
     # Depth-first in sibling order gives the outline order 1, 1.1, 1.1.1, 1.2, 2 …
     stack: list[tuple[tuple[Any, ...], int, int]] = [
@@ -89,39 +97,53 @@ def gantt_data(user: Any, project: Project, baseline: Baseline | None = None) ->
     ]
     while stack:
         row, level, parent_index = stack.pop()
-        pk, wbs, name, _, milestone, start, finish, slack, critical, percent, status, version = row
-        kids = children.get(pk, [])
-        flags = (MILESTONE if milestone else 0) | (SUMMARY if kids else 0)
-        flags |= CRITICAL if critical else 0
-        bl_start, bl_finish = planned.get(pk, (None, None))
-        index[pk] = len(rows)
-        rows.append(
-            [
-                pk,
-                wbs,
-                name,
-                level,
-                parent_index,
-                flags,
-                _wall_ms(start, zone),
-                _wall_ms(finish, zone),
-                slack,
-                percent,
-                STATUS_CODES.get(status, 0),
-                version,
-                _wall_ms(bl_start, zone),
-                _wall_ms(bl_finish, zone),
-            ]
+        pk = row[0]
+        kids = children.get(pk)
+        here = index[pk] = len(ordered)
+        ordered.append(row)
+        levels.append(level)
+        parents.append(parent_index)
+        flags.append(
+            (MILESTONE if row[4] else 0) | (SUMMARY if kids else 0) | (CRITICAL if row[8] else 0)
         )
-        stack.extend((kid, level + 1, index[pk]) for kid in reversed(kids))
+        if kids:
+            stack.extend([(kid, level + 1, here) for kid in reversed(kids)])
+    ids = [row[0] for row in ordered]
+    bl_start: list[Any] | None = None
+    bl_finish: list[Any] | None = None
+    if data.planned:
+        none = (None, None)
+        planned = [data.planned.get(pk, none) for pk in ids]
+        bl_start = [p[0] for p in planned]
+        bl_finish = [p[1] for p in planned]
+    status = STATUS_CODES
+    columns = [
+        ids,
+        [row[1] for row in ordered],
+        [row[2] for row in ordered],
+        levels,
+        parents,
+        flags,
+        [row[5] for row in ordered],
+        [row[6] for row in ordered],
+        [row[7] for row in ordered],
+        [row[9] for row in ordered],
+        [status.get(row[10], 0) for row in ordered],
+        [row[11] for row in ordered],
+        bl_start,
+        bl_finish,
+    ]
+    kept = [link for link in data.links if link[0] in index and link[1] in index]
     links = [
-        [index[pred], index[succ], LINK_TYPES.get(kind, 0), lag]
-        for pred, succ, kind, lag in data.links
-        if pred in index and succ in index
+        [index[link[0]] for link in kept],
+        [index[link[1]] for link in kept],
+        [LINK_TYPES.get(link[2], 0) for link in kept],
+        [link[3] for link in kept],
     ]
     return {
         "fields": ROW_FIELDS,
-        "rows": rows,
+        "count": len(ordered),
+        "columns": columns,
         "links": links,
         "today": _wall_ms(timezone.now(), zone),
         "baseline": baseline.pk if baseline else None,
@@ -164,9 +186,12 @@ def plan_gantt_data(request: HttpRequest, key: str) -> JsonResponse:
     project = project_get_for_user(user=request.user, key=key)
     work_check(user=request.user, project=project, action="view")
     baseline = _baseline(request, project, request.GET.get("baseline"))
-    return JsonResponse(
-        gantt_data(request.user, project, baseline), json_dumps_params={"separators": (",", ":")}
-    )
+    return _json(gantt_data(request.user, project, baseline))
+
+
+def _json(data: dict[str, Any]) -> JsonResponse:
+    # Plain lists of numbers and strings: no cycles to look for, nothing for DjangoJSONEncoder.
+    return JsonResponse(data, json_dumps_params={"separators": (",", ":"), "check_circular": False})
 
 
 def _refusal(status: int, exc: Exception) -> JsonResponse:
@@ -211,7 +236,7 @@ def plan_gantt_move(request: HttpRequest, key: str) -> JsonResponse:
     baseline = _baseline(request, project, request.POST.get("baseline"))
     data = gantt_data(request.user, project, baseline)
     data["moved"] = package.pk
-    return JsonResponse(data, json_dumps_params={"separators": (",", ":")})
+    return _json(data)
 
 
 def _movable(request: HttpRequest, project: Project, package_id: str) -> WorkPackage:

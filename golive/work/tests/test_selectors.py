@@ -1,14 +1,15 @@
-"""The plan's reads: the forecast of a plan with progress."""
+"""The plan's reads: the forecast of a plan with progress, the Gantt chart's dates."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 
 from golive.projects.tests.factories import ProjectFactory
+from golive.work.models import WorkPackage
 from golive.work.planning import plan_compute
-from golive.work.selectors import plan_forecast
+from golive.work.selectors import gantt_get, plan_forecast, wall_clock_ms
 from golive.work.services import calendar_update, dependency_create, work_package_create
 
 DAY = 480
@@ -48,3 +49,45 @@ class PlanForecastTests:
         assert result.finish.p80 == plan_compute(project).finish()
         [(milestone, dates)] = result.milestones
         assert milestone.pk == golive.pk and dates.p80 >= NOW
+
+
+def _wall_ms(value: datetime | None, zone: ZoneInfo) -> int | None:
+    """The reference conversion, one value at a time."""
+    if value is None:
+        return None
+    local = value.astimezone(zone).replace(tzinfo=UTC)
+    return (local - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1)
+
+
+class WallClockTests:
+    @pytest.mark.parametrize("zone", ["Europe/Berlin", "America/Santiago", "Australia/Lord_Howe"])
+    def test_matches_converting_each_value_across_clock_changes(self, zone):
+        """Every instant, on clock-change days too, gets the zone's wall clock in milliseconds."""
+        tz = ZoneInfo(zone)
+        start = datetime(2026, 1, 1, tzinfo=UTC)
+        values = [start + timedelta(minutes=37 * k, milliseconds=k % 1000) for k in range(30_000)]
+        values[5] = None
+        expected = [_wall_ms(v, tz) for v in values]
+        utc = [None if v is None else _wall_ms(v, ZoneInfo("UTC")) for v in values]
+        assert wall_clock_ms(utc, tz) == expected
+
+
+@pytest.mark.django_db
+class GanttGetTests:
+    def test_dates_are_the_wall_clock_of_the_stored_instants(self):
+        """Stored dates, sub-second ones and NULLs included, come as wall-clock milliseconds."""
+        project = ProjectFactory(key="GWC", time_zone="America/New_York")
+        pm = project.manager
+        first = work_package_create(actor=pm, project=project, name="A", owner=pm, duration=DAY)
+        second = work_package_create(actor=pm, project=project, name="B", owner=pm, duration=DAY)
+        odd = datetime(2026, 3, 8, 6, 59, 59, 987654, tzinfo=UTC)  # just before the clock change
+        WorkPackage.objects.filter(pk=first.pk).update(early_start=odd, early_finish=None)
+        data = gantt_get(user=pm, project=project)
+        rows = {row[0]: row for row in data.packages}
+        tz = ZoneInfo("America/New_York")
+        assert rows[first.pk][5:7] == (_wall_ms(odd, tz), None)
+        stored = WorkPackage.objects.get(pk=second.pk)
+        assert rows[second.pk][5:7] == (
+            _wall_ms(stored.early_start, tz),
+            _wall_ms(stored.early_finish, tz),
+        )

@@ -162,12 +162,24 @@
       .catch(function (error) { self.setStatus(error.message, "error"); });
   };
 
+  // The data arrives column by column (one array per field, null for a field no row has a
+  // value for, such as the baseline dates without a baseline); the chart works on rows.
+  function transpose(columns, count) {
+    const rows = new Array(count);
+    for (let i = 0; i < count; i++) {
+      const r = new Array(columns.length);
+      for (let c = 0; c < columns.length; c++) r[c] = columns[c] === null ? null : columns[c][i];
+      rows[i] = r;
+    }
+    return rows;
+  }
+
   Gantt.prototype.setData = function (data) {
     const f = {};
     data.fields.forEach(function (name, i) { f[name] = i; });
     this.f = f;
-    this.rows = data.rows;
-    this.links = data.links;
+    this.rows = transpose(data.columns, data.count);
+    this.links = transpose(data.links, data.links.length ? data.links[0].length : 0);
     this.today = data.today;
     this.byId = new Map();
     let lo = Infinity, hi = -Infinity;
