@@ -384,7 +384,9 @@ class _DatabaseSide:
         numeric = {
             c.name
             for c in table.columns
-            if isinstance(c.type, sa.Numeric | sa.Integer) and not isinstance(c.type, sa.Boolean)
+            # Float is not a Numeric subclass in SQLAlchemy 2.1: name both.
+            if isinstance(c.type, sa.Numeric | sa.Float | sa.Integer)
+            and not isinstance(c.type, sa.Boolean)
         }
         self._tables[name] = table
         return _Table(name, columns, numeric, int(rows or 0))

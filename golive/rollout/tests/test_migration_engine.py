@@ -131,6 +131,21 @@ class CompareDatabasesTests:
         assert aggregates["count"]["source"] == aggregates["count"]["target"] == 6
         assert aggregates["checksum"]["match"] is False
 
+    def test_sum_of_a_real_column(self, databases):
+        """A REAL (floating-point) column is numeric: its sum is computed on both sides."""
+        source, target = databases
+        tables = [
+            {
+                "source": "orders",
+                "target": "orders",
+                "key": ["customer_id", "number"],
+                "aggregates": {"total": ["sum"]},
+            }
+        ]
+        report = compare(source=source, target=target, tables=tables)
+        (total,) = table(report, "orders")["aggregates"]
+        assert (total["source"], total["target"], total["match"]) == ("17.5", "22.75", False)
+
     def test_checksum_ignores_row_order(self, tmp_path):
         """The checksum is the same for the same values in another order."""
         a = sqlite_db(
