@@ -14,6 +14,8 @@ from django.utils import timezone
 from golive.projects.models import Membership, Project
 from golive.resources.models import Assignment, LevelingHold, ProcurementItem, Resource
 from golive.scheduling.calendar import WorkCalendar
+from golive.scheduling.cpm import schedule
+from golive.scheduling.errors import SchedulingError
 from golive.scheduling.leveling import Demand
 from golive.scheduling.leveling import Resource as LevelResource
 from golive.scheduling.network import Network
@@ -99,6 +101,12 @@ class DeliveryImpact:
     the plan with every floor, the plan without it is the same plan. A finish-no-later-than
     package the item holds is always recomputed: without its floor the deadline is checked
     again (`network_build` keeps a floor as SNET instead of the deadline).
+
+    A plan that is needed is the one `plan_compute` makes (`network_build`, then `schedule`),
+    on the links, calendar and status date read once. Leaving floors out only lowers lower
+    bounds, so it cannot make a possible plan impossible except through such a deadline; a
+    plan the library refuses is asked of `plan_compute` again, for its error in the plan's
+    words.
     """
 
     def __init__(
@@ -115,6 +123,9 @@ class DeliveryImpact:
         self._parent = {wp.pk: wp.parent_id for wp in packages}
         summaries = set(self._parent.values())
         self._leaves = [wp for wp in packages if wp.pk not in summaries]
+        self._links: list[Dependency] | None = None
+        started = any(wp.actual_start for wp in packages)
+        self._status_date = plan.calendar.offset_of(timezone.now()) if started else None
 
     def without(self, item_id: int) -> PlanResult:
         """Return the plan without the delivery of procurement item `item_id`."""
@@ -122,8 +133,19 @@ class DeliveryImpact:
         floors = {pk: [f for f in found if f.key != key] for pk, found in self.floors.items()}
         changed = {pk for pk, found in self.floors.items() if len(floors[pk]) != len(found)}
         if changed and not self._moves_nothing(changed, floors):
-            return plan_compute(self.project, self.packages, floors=floors)
+            return self._plan(floors)
         return self.plan
+
+    def _plan(self, floors: Mapping[int, list[StartFloor]]) -> PlanResult:
+        if self._links is None:
+            self._links = list(Dependency.objects.filter(project=self.project).order_by("id"))
+        cal = self.plan.calendar
+        try:
+            network = network_build(self.packages, self._links, cal, floors=floors)
+            result = schedule(network, status_date=self._status_date)
+        except (SchedulingError, ValidationError):
+            return plan_compute(self.project, self.packages, floors=floors)
+        return PlanResult(result, cal, self.plan.packages)
 
     def _latest(self, wp: WorkPackage, floors: Mapping[int, list[StartFloor]]) -> datetime | None:
         """Return the latest floor of a leaf (its own and its summaries'), as network_build."""

@@ -33,7 +33,7 @@ from golive.resources.tests.factories import (
     staffed_plan,
 )
 from golive.work.models import WorkPackage
-from golive.work.services import calendar_update, work_reschedule
+from golive.work.services import calendar_update, work_package_update, work_reschedule
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -267,15 +267,16 @@ def alert_rows(alerts):
 
 
 def plans_without_counted(monkeypatch):
-    """Count the plans computed without one item's delivery (by `DeliveryImpact`)."""
+    """Count the plans `DeliveryImpact` schedules without one item's delivery."""
     calls = []
-    compute = planning.plan_compute
+    for name in ("schedule", "plan_compute"):
+        compute = getattr(planning, name)
 
-    def counting(*args, **kwargs):
-        calls.append(kwargs.get("floors"))
-        return compute(*args, **kwargs)
+        def counting(*args, _compute=compute, **kwargs):
+            calls.append(_compute.__name__)
+            return _compute(*args, **kwargs)
 
-    monkeypatch.setattr(planning, "plan_compute", counting)
+        monkeypatch.setattr(planning, name, counting)
     return calls
 
 
@@ -347,7 +348,36 @@ class ProcurementAlertImpactTests:
         # The rig holds the finish; Servers' delay on the same chain is absorbed by it.
         assert delays["Test rig"] == DAY and delays["Servers"] == 0 and delays["Switches"] == 0
         # Ten items need packages; the per-item version computes ten plans.
-        assert 0 < len(counted) < 10
+        assert 0 < len(counted) < 10 and "plan_compute" not in counted
+
+    def test_a_deadline_the_plan_without_a_delivery_misses_is_refused_as_before(self, db):
+        """Without its floor a package's FNLT is checked again: both refuse, in the same words."""
+        start = date.today() - timedelta(days=date.today().weekday() + 14)
+        project = ProjectFactory(key="FNL", time_zone="Europe/Berlin")
+        team = team_for(project)
+        calendar_update(actor=project.manager, project=project, schedule_start=start)
+        first = package(project, "Prepare", duration=5 * DAY)
+        held = package(project, "Install", duration=DAY)
+        ProcurementItemFactory(
+            project=project,
+            name="Servers",
+            expected_delivery=start + timedelta(days=1),
+            work_packages=[held],
+        )
+        # With the floor the deadline gives way to it (network_build), so the plan stands.
+        work_package_update(
+            actor=project.manager,
+            package=held,
+            constraint_kind="fnlt",
+            constraint_date=datetime.combine(start + timedelta(days=3), time(17), BERLIN),
+        )
+        link(project, first, held)
+        with pytest.raises(ValidationError) as reference:
+            procurement_alerts_per_item(user=team["viewer"], project=project)
+        with pytest.raises(ValidationError) as refused:
+            procurement_alerts(user=team["viewer"], project=project)
+        assert refused.value.messages == reference.value.messages
+        assert "Install" in refused.value.messages[0]
 
     @pytest.mark.parametrize("seed", [1, 2, 3])
     def test_random_plans_give_the_per_item_alerts(self, db, seed):
