@@ -25,6 +25,35 @@ class ProjectCalendar(models.Model):
         return f"calendar of {self.project_id}"
 
 
+class PlanSnapshot(models.Model):
+    """What the last schedule of a project's plan gave: its finish and its critical path.
+
+    Written in the same transaction as every reschedule, so the dashboard reads it instead of
+    computing the plan again. A schedule that held unstarted work back to "now" (work had begun)
+    records that status date as a working-minute offset; readers recompute once the clock has
+    moved past it. `version` counts the reschedules, so a reader storing such a recomputation
+    never overwrites what a later change stored.
+    """
+
+    project = models.OneToOneField(
+        "projects.Project", on_delete=models.CASCADE, related_name="plan_snapshot"
+    )
+    version = models.PositiveBigIntegerField(default=1)
+    computed_at = models.DateTimeField()
+    time_zone = models.CharField(max_length=64)
+    status_date = models.IntegerField(
+        null=True, blank=True, help_text="Working-minute offset of the status date, if any."
+    )
+    finish = models.DateTimeField(null=True, blank=True)
+    critical_path = models.JSONField(
+        default=list, blank=True, help_text="Package ids from the first to the finish."
+    )
+    error = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"plan snapshot of {self.project_id} (version {self.version})"
+
+
 class CalendarException(models.Model):
     """A date with other working time: a holiday (no periods) or changed hours."""
 
