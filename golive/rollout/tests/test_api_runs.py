@@ -279,6 +279,23 @@ class RunApiTests:
         assert (resolved["resolution"], resolved["resolved_by"]) == ("continue", "pm")
         assert worker.post(f"{path}/open/start", {}).json()["status"] == "in_progress"
 
+    def test_resolve_rollback_starts_the_rollback_plan(self, project, pm, worker):
+        """Rolling back ends the run failed and starts a run of the rollback plan of its kind."""
+        rollback = make_runbook(project, "erp-rollback", kind="rollback", rto_minutes=60)
+        make_steps(rollback, ("restore", 45, []))
+        run = _running(project, rollback_plan=rollback)
+        path = f"{P}/{run.number}"
+        worker.post(f"{path}/steps/freeze/start", {})
+        worker.post(f"{path}/steps/freeze/fail", {"note": "Jobs hang."})
+        resolved = pm.post(
+            f"{path}/steps/freeze/resolve", {"resolution": "rollback", "note": "Out of time."}
+        ).json()
+        assert resolved["resolution"] == "abort"
+        assert resolved["resolution_note"].startswith("Rolled back")
+        assert pm.get(path).json()["status"] == "failed"
+        runs = pm.get("/projects/ERP/rollout/runbooks/erp-rollback/runs").json()["items"]
+        assert [(r["kind"], r["status"]) for r in runs] == [("rehearsal", "running")]
+
     def test_fail_and_skip_need_their_reason(self, project, worker):
         """Failing needs a note and skipping a reason."""
         run = _running(project)
