@@ -3,6 +3,7 @@
 import json
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand
 from django.core.serializers.json import DjangoJSONEncoder
@@ -26,10 +27,11 @@ from golive.rollout.services.runs import (
 STEP_ACTIONS = ("start", "complete", "fail", "skip", "approve", "reject")
 
 
-def _clock(moment: datetime | None) -> str:
+def _clock(moment: datetime | None, zone: str) -> str:
+    """Return `moment` in the project's time zone, as the web pages show it."""
     if moment is None:
         return "—"
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+    return timezone.localtime(moment, ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
 
 
 class Command(BaseCommand):
@@ -90,7 +92,7 @@ class Command(BaseCommand):
         steps = run.steps.count()
         self.stdout.write(
             f"{project.key} · {runbook.name}: {run.get_kind_display().lower()} #{run.number} "
-            f"started ({steps} step{'s' if steps != 1 else ''}), T0 {_clock(run.planned_start)}"
+            f"started ({steps} step{'s' if steps != 1 else ''}), T0 {_clock(run.planned_start, project.time_zone)}"
         )
 
     def _status(self, options: dict[str, Any]) -> None:
@@ -111,8 +113,8 @@ class Command(BaseCommand):
         )
         end = live["predicted_end"]
         self.stdout.write(
-            f"  T0 {_clock(run.planned_start)} · planned end {_clock(live['planned_end'])} · "
-            f"{'predicted' if run.ended_at is None else 'actual'} end {_clock(end)}"
+            f"  T0 {_clock(run.planned_start, project.time_zone)} · planned end {_clock(live['planned_end'], project.time_zone)} · "
+            f"{'predicted' if run.ended_at is None else 'actual'} end {_clock(end, project.time_zone)}"
         )
         if live["critical_path"]:
             self.stdout.write(f"  critical path: {' → '.join(live['critical_path'])}")
