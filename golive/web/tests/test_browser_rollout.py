@@ -5,12 +5,14 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from golive.projects.models import Role
 from golive.projects.services import membership_set
 from golive.projects.tests.factories import PASSWORD, ProjectFactory, UserFactory
 from golive.rollout.models import Run
+from golive.rollout.services.plan import wave_create
 from golive.rollout.services.runbooks import runbook_create, step_create
 from golive.rollout.services.runs import run_start, step_complete, step_start
 
@@ -238,3 +240,30 @@ class GoLiveTests:
         screenshot("rollout-go-no-go")
         link.click()
         expect(page.get_by_role("heading", name=re.compile("Rehearsal #1"))).to_be_visible()
+
+    def test_wave_waits_for_its_gate(self, page: Page, people, screenshot):
+        """A wave's start button stays disabled, saying why, until its gate decision is approved."""
+        now = timezone.now()
+        for name, days, pilot in (("Pilot Hamburg", 3, True), ("Wave 2: Sales", 14, False)):
+            wave_create(
+                actor=people["manager"],
+                project=people["project"],
+                name=name,
+                owner=people["manager"],
+                planned_start=now + timedelta(days=days),
+                planned_end=now + timedelta(days=days + 7),
+                is_pilot=pilot,
+                cohort_kind="site",
+                cohort="Hamburg office" if pilot else "Sales department",
+                headcount=40 if pilot else 220,
+            )
+        sign_in(page, "maria")
+        page.goto("/p/ERP/rollout/")
+        expect(page.locator("#wave-table")).to_contain_text("Pilot Hamburg")
+        expect(page.locator("#wave-table")).to_contain_text("No decision")
+        screenshot("rollout-overview")
+        page.get_by_role("link", name="Pilot Hamburg").click()
+        expect(page.get_by_role("button", name="Start wave")).to_be_disabled()
+        expect(page.locator("#start-why")).to_contain_text("has no decision yet")
+        page.locator("#start-why").get_by_role("link", name="Go to the gate").click()
+        expect(page.get_by_role("heading", name=re.compile("Pilot Hamburg gate"))).to_be_visible()
