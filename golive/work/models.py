@@ -49,6 +49,11 @@ class PlanSnapshot(models.Model):
         default=list, blank=True, help_text="Package ids from the first to the finish."
     )
     error = models.TextField(blank=True)
+    forecast = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="The dashboard's seeded forecast finish, with the version and day it is for.",
+    )
 
     def __str__(self) -> str:
         return f"plan snapshot of {self.project_id} (version {self.version})"
