@@ -59,3 +59,14 @@ def schedule_wave_communications(wave_id: int) -> list[datetime]:
         wave_id=wave_id, status=Communication.Status.PLANNED
     ).values_list("pk", flat=True)
     return sorted({due for pk in ids if (due := schedule_communication(pk)) is not None})
+
+
+def schedule_runbook_communications(runbook_id: int) -> list[datetime]:
+    """Enqueue the sending of each planned communication timed from runbook `runbook_id`'s cutover.
+
+    For the run services to call (on commit) when a live run of the runbook is planned.
+    """
+    ids = Communication.objects.filter(
+        runbook_id=runbook_id, anchor="cutover", status=Communication.Status.PLANNED
+    ).values_list("pk", flat=True)
+    return sorted({due for pk in ids if (due := schedule_communication(pk)) is not None})
