@@ -205,6 +205,40 @@ class RolloutOverviewTests:
         assert "Not saved." in response.content.decode()
 
 
+def queries(client, path) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(path).status_code == 200
+    return len(ctx.captured_queries)
+
+
+class ListQueryCountTests:
+    def test_list_pages_cost_the_same_for_more_rows(self, client, world, project):
+        """The runbook list does not query once per runbook (the overview evaluates each gate)."""
+        client.force_login(project.manager)
+        before = {name: queries(client, url(name)) for name in ("rollout_runbooks",)}
+        now = timezone.now()
+        for n in range(3):
+            wave_create(
+                actor=project.manager,
+                project=project,
+                name=f"Wave {n}",
+                owner=project.manager,
+                planned_start=now + timedelta(days=20 + n),
+                planned_end=now + timedelta(days=30 + n),
+            )
+            runbook = runbook_create(
+                actor=project.manager,
+                project=project,
+                name=f"rb-{n}",
+                title=f"RB {n}",
+                owner=project.manager,
+            )
+            step_create(actor=project.manager, runbook=runbook, key="a", title="A")
+            run_start(actor=project.manager, runbook=runbook, kind="rehearsal")
+        after = {name: queries(client, url(name)) for name in ("rollout_runbooks",)}
+        assert after == before
+
+
 class RunbookPageTests:
     def test_list_shows_rto_and_rehearsal(self, client, world, team):
         """The runbook list shows kinds, the rollback plan's RTO and 'never rehearsed'."""

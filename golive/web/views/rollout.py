@@ -12,7 +12,7 @@ from golive.projects.models import Project, Role
 from golive.projects.selectors import membership_list, project_get_for_user
 from golive.rollout.access import ROLLOUT_RULES
 from golive.rollout.models import WaveStatus
-from golive.rollout.selectors.plan import rollout_plan_get, wave_get, wave_list
+from golive.rollout.selectors.plan import rollout_plan_get, wave_get
 from golive.rollout.services.plan import (
     rollout_plan_set,
     wave_cancel,
@@ -51,6 +51,25 @@ def rollout_page(request, project, template, context, *, status=200):
     return project_page(request, project, template, context, section="rollout", status=status)
 
 
+DECISION_BADGES = {
+    Decision.Status.APPROVED: "badge-pass",
+    Decision.Status.PENDING: "badge-pending",
+    Decision.Status.REJECTED: "badge-fail",
+}
+
+
+def decision_badge(summary: dict[str, Any] | None) -> dict[str, str]:
+    """Return the label and badge class of a gate summary's latest go decision."""
+    decision = (summary or {}).get("decision")
+    if not decision:
+        return {"label": "No decision", "badge": ""}
+    status = decision["status"]
+    return {
+        "label": Decision.Status(status).label,
+        "badge": DECISION_BADGES.get(status, "badge-withdrawn"),
+    }
+
+
 def gate_state(gate) -> dict[str, Any]:
     """Return a gate's go/no-go state for a table cell: label, badge class, latest decision."""
     if gate is None:
@@ -58,11 +77,7 @@ def gate_state(gate) -> dict[str, Any]:
     decision = gate.latest_go_decision()
     if decision is None:
         return {"label": "No decision", "badge": "", "decision": None, "approved": False}
-    badge = {
-        Decision.Status.APPROVED: "badge-pass",
-        Decision.Status.PENDING: "badge-pending",
-        Decision.Status.REJECTED: "badge-fail",
-    }.get(decision.status, "badge-withdrawn")
+    badge = DECISION_BADGES.get(decision.status, "badge-withdrawn")
     return {
         "label": decision.get_status_display(),
         "badge": badge,
@@ -131,8 +146,11 @@ def rollout(request, key):
         else:
             return HttpResponseBadRequest(f"Unknown rollout action {op!r}.")
         status, failed = (409 if done.conflict else 422), op
-    waves = list(wave_list(user=request.user, project=project))
-    rows = [{"wave": w, "gate": gate_state(w.gate)} for w in waves]
+    rows = [
+        {"wave": r["wave"], "gate": r["gate"], "decision": decision_badge(r["gate"])}
+        for r in plan.wave_rows
+    ]
+    waves = [r["wave"] for r in rows]
     context = {
         "plan": plan,
         "rows": rows,

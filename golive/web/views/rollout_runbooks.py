@@ -51,7 +51,9 @@ def last_rehearsal(runbook):
 def rollout_runbooks(request, key):
     """List runbooks (cutover, rollback, deployment) with RTO and last rehearsal; POST adds one."""
     project = project_get_for_user(user=request.user, key=key)
-    runbooks = list(runbook_list(user=request.user, project=project))
+    runbooks = list(
+        runbook_list(user=request.user, project=project).prefetch_related("steps", "runs")
+    )
     form = _runbook_form(
         request, project, runbooks=runbooks, initial={"owner": request.user.username}
     )
