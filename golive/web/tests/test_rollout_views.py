@@ -583,3 +583,108 @@ class GoLivePageTests:
         body = client.get(url("project_dashboard")).content.decode()
         assert reverse("web:rollout", args=["ERP"]) in body
         assert reverse("web:go_live", args=["ERP"]) in body
+
+
+class GoLiveDecisionTests:
+    def test_open_and_approve_on_the_page(self, client, world, project, team):
+        """With the failing criteria waived, a manager opens the decision and approves it there."""
+        from golive.gates.models import Decision
+        from golive.gates.selectors import gate_get
+        from golive.gates.services import gate_evaluate, waiver_create
+
+        gate = gate_get(user=project.manager, project=project, name="go-live")
+        for criterion in gate_evaluate(gate=gate).criteria:
+            if not criterion.passed:
+                waiver_create(
+                    actor=project.manager, gate=gate, criterion_key=criterion.key, reason="Test"
+                )
+        page = reverse("web:go_live", args=["ERP"])
+        client.force_login(project.manager)
+        body = client.get(page).content.decode()
+        assert "Go:" in body
+        response = client.post(page, {"op": "open", "comment": "Ready"})
+        assert response.status_code == 302
+        body = client.get(page).content.decode()
+        assert "Approve go-live" in body
+        pending = Decision.objects.get(gate=gate, status="pending")
+        client.force_login(team["viewer"])
+        assert "Approve go-live" not in client.get(page).content.decode()
+        client.force_login(project.manager)
+        response = client.post(
+            page, {"op": "vote", "decision": pending.pk, "verdict": "approve", "comment": ""}
+        )
+        assert response.status_code == 302, response.content.decode()[:3000]
+        pending.refresh_from_db()
+        assert pending.status == "approved"
+
+
+class RunRefusalTests:
+    @pytest.fixture
+    def run(self, world, project):
+        return run_start(actor=project.manager, runbook=world["cutover"], kind="rehearsal")
+
+    def test_viewer_cannot_act_on_steps(self, client, run, team):
+        """A viewer sees no buttons and the server refuses a step action."""
+        client.force_login(team["viewer"])
+        live = url("rollout_run", "erp-cutover", 1)
+        assert "Start freeze" not in client.get(live).content.decode()
+        response = client.post(live, {"op": "step", "step": "freeze", "action": "start"})
+        assert response.status_code == 403
+
+    def test_stale_step_action_is_a_conflict(self, client, run, team):
+        """Acting on a step with an old version answers 409 and shows the current state."""
+        client.force_login(team["contributor"])
+        live = url("rollout_run", "erp-cutover", 1)
+        step = run.steps.get(key="freeze")
+        step_start(actor=team["contributor"], run_step=step)
+        response = client.post(
+            live, {"op": "step", "step": "freeze", "action": "skip", "reason": "x", "version": 1}
+        )
+        assert response.status_code == 409
+        assert "Complete freeze" in response.content.decode()
+
+    def test_rollback_decision_opens_the_rollback_run(self, client, run, team, project):
+        """Resolving a failed step by rollback leads the manager to the rollback plan's run."""
+        contributor = team["contributor"]
+        step_start(actor=contributor, run_step=run.steps.get(key="freeze"))
+        client.force_login(contributor)
+        live = url("rollout_run", "erp-cutover", 1)
+        client.post(
+            live, {"op": "step", "step": "freeze", "action": "fail", "note": "Jobs did not stop"}
+        )
+        client.force_login(project.manager)
+        body = client.get(live).content.decode()
+        assert 'value="rollback"' in body
+        response = client.post(
+            live,
+            {
+                "op": "step",
+                "step": "freeze",
+                "action": "resolve",
+                "resolution": "rollback",
+                "note": "Cannot freeze in time",
+            },
+        )
+        assert response.status_code == 302
+        assert response["Location"].endswith("/rollout/runbooks/erp-rollback/runs/1/")
+
+    def test_stale_step_edit_shows_conflict(self, client, world, project):
+        """Saving a step edited from an old version shows the conflict and current values."""
+        client.force_login(project.manager)
+        page = url("rollout_runbook", "erp-cutover")
+        data = {
+            "op": "step",
+            "step_key": "freeze",
+            "key": "freeze",
+            "title": "Freeze now",
+            "kind": "manual",
+            "duration_minutes": "15",
+            "version": "1",
+        }
+        assert client.post(page, data).status_code == 302
+        data["title"] = "Freeze later"
+        response = client.post(page, data)
+        assert response.status_code == 409
+        body = response.content.decode()
+        assert "Not saved." in body
+        assert 'value="Freeze now"' in body
