@@ -74,3 +74,16 @@ def env_reference_parse(value: str, *, field: str) -> str | None:
             {field: f"{value!r}: write env:NAME with the environment variable's name."}
         )
     return name
+
+
+def webhook_mask(url: str) -> str:
+    """Return a webhook URL as scheme and host only: chat webhooks carry their token in the path.
+
+    `https://hooks.slack.com/services/T0/B0/XXXX` → `https://hooks.slack.com/***`
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "***"
+    host = parts.netloc.rpartition("@")[2]
+    return f"{parts.scheme}://{host}/***"

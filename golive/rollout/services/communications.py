@@ -33,7 +33,7 @@ from golive.rollout.models import (
     RunKind,
     Wave,
 )
-from golive.rollout.secrets import SecretUnreadable, secret_decrypt, secret_encrypt, url_mask
+from golive.rollout.secrets import SecretUnreadable, secret_decrypt, secret_encrypt, webhook_mask
 from golive.rollout.services.plan import _emails_clean
 
 WEBHOOK_TIMEOUT = 10  # seconds
@@ -118,7 +118,7 @@ def _webhook_set(communication: Communication, url: str) -> None:
             {"webhook_url": "Give the webhook's full http:// or https:// URL."}
         ) from None
     communication.webhook_secret = secret_encrypt(url)
-    communication.webhook_display = url_mask(url)
+    communication.webhook_display = webhook_mask(url)
 
 
 def _communication_validate(communication: Communication) -> None:

@@ -127,7 +127,8 @@ class CommunicationCreateTests:
         communication = plan(project, channel="webhook", webhook_url=url, recipients=[])
         assert "s3cret" not in communication.webhook_secret
         assert secret_decrypt(communication.webhook_secret) == url
-        assert communication.webhook_display.endswith("/hooks/abc?***")
+        # host only: chat tools put their token in the path
+        assert communication.webhook_display == url.split("/hooks")[0] + "/***"
         event = AuditEvent.objects.get(action="communication.create")
         assert "s3cret" not in json.dumps(event.changes)
 
