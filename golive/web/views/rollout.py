@@ -46,9 +46,10 @@ def project_approvers(request, project) -> list:
     ]
 
 
-def rollout_page(request, project, template, context, *, status=200):
+def rollout_page(request, project, template, context, *, status=200, section="rollout"):
+    """Render a page of the Rollout tab with the rollout permissions (`rollout.plan`, …)."""
     context = {"rollout": rollout_permissions(user=request.user, project=project), **context}
-    return project_page(request, project, template, context, section="rollout", status=status)
+    return project_page(request, project, template, context, section=section, status=status)
 
 
 DECISION_BADGES = {

@@ -97,4 +97,6 @@ def go_live(request, key):
         and request.user.pk not in voted,
         "gate_ahead": gate_ahead(gate),
     }
-    return rollout_page(request, project, "web/rollout_golive.html", context, status=status)
+    return rollout_page(
+        request, project, "web/rollout_golive.html", context, status=status, section="golive"
+    )
