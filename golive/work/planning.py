@@ -10,8 +10,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.db.models import Field
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Field
 from django.utils import timezone
 
 from golive.projects.models import Project
@@ -28,7 +28,7 @@ from golive.scheduling.network import (
 from golive.scheduling.network import (
     Dependency as NetDependency,
 )
-from golive.work.models import Dependency, ProjectCalendar, WorkPackage
+from golive.work.models import Dependency, PlanSnapshot, ProjectCalendar, WorkPackage
 
 SCHEDULE_FIELDS = [
     "early_start",
@@ -90,6 +90,8 @@ class PlanResult:
     schedule: Schedule
     calendar: WorkCalendar
     packages: dict[int, WorkPackage]
+    # The status date the schedule held unstarted work back to (None before work begins).
+    status_date: int | None = None
 
     def finish(self) -> datetime | None:
         if not self.packages:
@@ -267,7 +269,7 @@ def plan_compute(
         result = schedule(network, status_date=status_date)
     except SchedulingError as exc:
         raise ValidationError({"schedule": _named(exc, by_id, cal, project.time_zone)}) from None
-    return PlanResult(result, cal, by_id)
+    return PlanResult(result, cal, by_id, status_date)
 
 
 # The offsets in a ConstraintError's detail, after the phrase saying whether each is a start.
@@ -407,3 +409,86 @@ def packages_store(packages: list[WorkPackage], names: list[str]) -> None:
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+
+
+def _snapshot_values(project: Project, result: PlanResult) -> dict[str, Any]:
+    return {
+        "computed_at": timezone.now(),
+        "time_zone": project.time_zone,
+        "status_date": result.status_date,
+        "finish": result.finish(),
+        "critical_path": [int(pk) for pk in result.schedule.critical_path],
+        "error": "",
+    }
+
+
+def plan_snapshot_store(project: Project, result: PlanResult) -> None:
+    """Record a reschedule's finish and critical path (call inside the write that rescheduled).
+
+    The stored forecast is dropped: it was drawn for the plan before this change.
+    """
+    values = {**_snapshot_values(project, result), "forecast": None}
+    snapshots = PlanSnapshot.objects.filter(project=project)
+    if snapshots.update(version=F("version") + 1, **values):
+        return
+    try:
+        with transaction.atomic():
+            PlanSnapshot.objects.create(project=project, **values)
+    except IntegrityError:
+        # A reader created it meanwhile from what it saw before this write: replace that.
+        snapshots.update(version=F("version") + 1, **values)
+
+
+def plan_snapshot_get(project: Project) -> PlanSnapshot:
+    """Return the finish and critical path of the plan as stored now, without rescheduling.
+
+    The snapshot the last reschedule stored is returned as it is while it still holds: the
+    project's time zone is the one it was computed in and, once work has begun, the status date
+    ("now" in working minutes) has not moved on. Otherwise the plan is computed again and the
+    result stored for the next reader, unless a change stored a newer snapshot in between. A
+    plan that cannot be scheduled gives a snapshot with the reason in `error`.
+    """
+    snapshot = PlanSnapshot.objects.filter(project=project).first()
+    if (
+        snapshot is not None
+        and snapshot.time_zone == project.time_zone
+        and (snapshot.status_date is None or snapshot.status_date == _status_now(project))
+    ):
+        return snapshot
+    try:
+        values = _snapshot_values(project, plan_compute(project))
+    except ValidationError as exc:
+        started = WorkPackage.objects.filter(project=project, actual_start__isnull=False).exists()
+        values = {
+            "computed_at": timezone.now(),
+            "time_zone": project.time_zone,
+            # Before work begins a refusal holds until the plan changes; after, until the clock
+            # moves on.
+            "status_date": _status_now(project) if started else None,
+            "finish": None,
+            "critical_path": [],
+            "error": " ".join(exc.messages),
+        }
+    if snapshot is None:
+        fresh = PlanSnapshot(project=project, version=0, **values)
+        try:
+            with transaction.atomic():
+                fresh.save()
+        except IntegrityError:
+            pass  # a change stored one meanwhile; this reader's result is only shown
+        return fresh
+    PlanSnapshot.objects.filter(pk=snapshot.pk, version=snapshot.version).update(**values)
+    for name, value in values.items():
+        setattr(snapshot, name, value)
+    return snapshot
+
+
+def _status_now(project: Project) -> int | None:
+    """Return "now" as the working-minute offset `plan_compute` would use as the status date."""
+    calendar = ProjectCalendar.objects.select_related("project").filter(project=project).first()
+    if calendar is None:
+        return None
+    try:
+        return calendar_build(calendar).offset_of(timezone.now())
+    except ValidationError:
+        return None

@@ -31,11 +31,12 @@ from golive.work.models import (
     CheckpointAction,
     Dependency,
     EscalationLevel,
+    PlanSnapshot,
     ProjectCalendar,
     Status,
     WorkPackage,
 )
-from golive.work.planning import calendar_build, network_build, plan_compute
+from golive.work.planning import calendar_build, network_build, plan_compute, plan_snapshot_get
 
 FORECAST_MAX_ITERATIONS = 100_000
 
@@ -843,16 +844,16 @@ def plan_summary(*, user: Any, project: Project, path_limit: int = 8) -> PlanSum
     )
     if not count or not ProjectCalendar.objects.filter(project=project).exists():
         return summary
-    try:
-        plan = plan_compute(project)
-    except ValidationError as exc:
-        summary.error = " ".join(exc.messages)
+    # What the last change computed (recomputed only when the status date has moved on).
+    snapshot = plan_snapshot_get(project)
+    if snapshot.error:
+        summary.error = snapshot.error
         return summary
-    summary.finish = plan.finish()
-    path = [int(pk) for pk in plan.schedule.critical_path]
-    summary.critical_path = [plan.packages[pk] for pk in path if pk in plan.packages]
-    summary.path_length = len(summary.critical_path)
-    summary.critical_path = summary.critical_path[:path_limit]
+    summary.finish = snapshot.finish
+    path = [int(pk) for pk in snapshot.critical_path]
+    shown = WorkPackage.objects.in_bulk(path[:path_limit])
+    summary.critical_path = [shown[pk] for pk in path[:path_limit] if pk in shown]
+    summary.path_length = len(path)
     if summary.finish and project.planned_go_live:
         finish_day = timezone.localtime(summary.finish, ZoneInfo(project.time_zone)).date()
         summary.go_live_variance_days = (finish_day - project.planned_go_live).days
@@ -995,6 +996,68 @@ def plan_forecast_cached(
         result = None
     cache.set(key, (result,), timeout=24 * 3600)
     return result
+
+
+@dataclass(frozen=True)
+class ForecastFinish:
+    """The dashboard's forecast: the project finish percentiles of a seeded simulation."""
+
+    iterations: int
+    seed: int
+    finish: DatePercentiles | None
+
+
+def plan_forecast_finish(
+    *,
+    user: Any,
+    project: Project,
+    iterations: int = DASHBOARD_FORECAST_ITERATIONS,
+    seed: int = DASHBOARD_FORECAST_SEED,
+) -> ForecastFinish | None:
+    """Return the project finish of `plan_forecast` for the plan as it is now.
+
+    The simulation runs once per plan version and day: its result is kept on the plan snapshot,
+    whose version every reschedule bumps (and which drops the forecast then), for the current
+    day (the fixed seed gives the same draws; the status date, which holds back unstarted work,
+    moves on each day). A plan that cannot be simulated gives None.
+    """
+    work_check(user=user, project=project, action="view")
+    if not ProjectCalendar.objects.filter(project=project).exists():
+        return None
+    snapshot = plan_snapshot_get(project)
+    key = {
+        "version": snapshot.version,
+        "day": timezone.now().date().isoformat(),
+        "iterations": iterations,
+        "seed": seed,
+    }
+    stored = snapshot.forecast or {}
+    if {name: stored.get(name) for name in key} != key:
+        try:
+            result = plan_forecast(user=user, project=project, iterations=iterations, seed=seed)
+        except ValidationError:
+            result = None
+        finish = result.finish if result is not None else None
+        stored = {
+            **key,
+            "failed": result is None,
+            "finish": [d.isoformat() for d in (finish.p50, finish.p80, finish.p95)]
+            if finish
+            else None,
+        }
+        if snapshot.pk is not None:
+            # Only onto the version simulated: a change stored meanwhile keeps its own.
+            PlanSnapshot.objects.filter(pk=snapshot.pk, version=snapshot.version).update(
+                forecast=stored
+            )
+    if stored["failed"]:
+        return None
+    dates = stored["finish"]
+    return ForecastFinish(
+        iterations=iterations,
+        seed=seed,
+        finish=DatePercentiles(*(datetime.fromisoformat(d) for d in dates)) if dates else None,
+    )
 
 
 @dataclass(frozen=True)

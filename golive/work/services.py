@@ -36,7 +36,13 @@ from golive.work.models import (
     Status,
     WorkPackage,
 )
-from golive.work.planning import PlanResult, packages_store, plan_apply, plan_compute
+from golive.work.planning import (
+    PlanResult,
+    packages_store,
+    plan_apply,
+    plan_compute,
+    plan_snapshot_store,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +89,7 @@ def work_reschedule(*, project: Project) -> PlanResult:
     _roll_up_progress(packages)
     result = plan_compute(project, packages)
     plan_apply(result)
+    plan_snapshot_store(project, result)
     return result
 
 

@@ -26,7 +26,7 @@ from golive.web.errors import form_messages, submit, web_view
 from golive.web.forms import PhaseForm, ProjectCreateForm, ProjectSettingsForm
 from golive.web.shortcuts import project_page
 from golive.web.views.gates import decision_approvers, gate_ahead
-from golive.work.selectors import plan_forecast_cached, plan_summary
+from golive.work.selectors import plan_forecast_finish, plan_summary
 
 ACTIVITY_PER_PAGE = 50
 RECENT_EVENTS = 10
@@ -107,7 +107,7 @@ def project_dashboard(request, key):
             "items_total": len(items),
             "items_ready": sum(1 for item in items if item.counts_as_ready),
             "plan": plan_summary(user=request.user, project=project),
-            "forecast": plan_forecast_cached(user=request.user, project=project),
+            "forecast": plan_forecast_finish(user=request.user, project=project),
             "events": event_rows(
                 audit_events_for_project(project=project)[:RECENT_EVENTS],
                 tz=ZoneInfo(project.time_zone),

@@ -1,16 +1,19 @@
-"""The bridge to the scheduling library: its errors in the planner's words."""
+"""The bridge to the scheduling library: its errors in the planner's words, the plan snapshot."""
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from golive.projects.tests.factories import ProjectFactory
 from golive.scheduling.calendar import WorkCalendar, WorkingPeriod
 from golive.scheduling.errors import ConstraintError, NetworkError
-from golive.work.models import WorkPackage
-from golive.work.planning import _named
+from golive.work import planning, selectors
+from golive.work.models import PlanSnapshot, WorkPackage
+from golive.work.planning import _named, plan_compute, plan_snapshot_get
+from golive.work.selectors import plan_forecast, plan_forecast_finish, plan_summary
 from golive.work.services import (
     calendar_update,
     dependency_create,
@@ -111,3 +114,115 @@ class CalendarMessageTests:
             "The project calendar is invalid: Working period 22:00-00:00: start must be before "
             "end (write a period that ends at midnight as ending at 24:00)."
         )
+
+
+def _fresh_summary(project):
+    """The dashboard's figures computed from scratch."""
+    result = plan_compute(project)
+    return result.finish(), [int(pk) for pk in result.schedule.critical_path]
+
+
+class PlanSnapshotTests:
+    def test_every_change_stores_the_new_finish_and_path(self, plan):
+        """A reschedule stores finish and critical path; the next change replaces them."""
+        project, design, _build = plan
+        first = PlanSnapshot.objects.get(project=project)
+        assert (first.finish, first.critical_path) == _fresh_summary(project)
+        work_package_update(actor=project.manager, package=design, duration=5 * DAY, version=None)
+        second = PlanSnapshot.objects.get(project=project)
+        assert second.version == first.version + 1
+        assert second.finish > first.finish
+        assert (second.finish, second.critical_path) == _fresh_summary(project)
+
+    def test_summary_reads_the_snapshot_without_scheduling(self, plan, monkeypatch):
+        """The dashboard summary gives the stored figures and does not compute the plan."""
+        project, _design, _build = plan
+        finish, path = _fresh_summary(project)
+
+        def refuse(*args, **kwargs):
+            raise AssertionError("the plan was computed again")
+
+        monkeypatch.setattr(planning, "plan_compute", refuse)
+        summary = plan_summary(user=project.manager, project=project)
+        assert summary.finish == finish
+        assert [wp.pk for wp in summary.critical_path] == path
+        assert summary.path_length == len(path) == 2
+
+    def test_started_work_is_recomputed_once_the_clock_moves(self, plan, monkeypatch):
+        """With work begun, the status date moves with the clock: a later view recomputes."""
+        project, design, _build = plan
+        monkeypatch.setattr(timezone, "now", lambda: datetime(2027, 3, 1, 9, 0, tzinfo=BERLIN))
+        work_package_update(
+            actor=project.manager,
+            package=design,
+            actual_start=datetime(2027, 3, 1, 8, 0, tzinfo=BERLIN),
+            version=None,
+        )
+        stored = PlanSnapshot.objects.get(project=project)
+        assert stored.status_date is not None
+        # A week later nothing was recorded: the remaining work now runs from then.
+        monkeypatch.setattr(timezone, "now", lambda: datetime(2027, 3, 8, 9, 0, tzinfo=BERLIN))
+        summary = plan_summary(user=project.manager, project=project)
+        assert summary.finish == _fresh_summary(project)[0] > stored.finish
+        refreshed = PlanSnapshot.objects.get(project=project)
+        assert refreshed.finish == summary.finish and refreshed.version == stored.version
+
+    def test_a_time_zone_change_is_recomputed(self, plan):
+        """A snapshot computed in another time zone is not served."""
+        project, _design, _build = plan
+        project.time_zone = "America/New_York"
+        project.save(update_fields=["time_zone"])
+        summary = plan_summary(user=project.manager, project=project)
+        assert summary.finish == _fresh_summary(project)[0]
+
+    def test_a_late_reader_never_overwrites_a_newer_change(self, plan, monkeypatch):
+        """A reader recomputing while a change stores a snapshot leaves the change's one."""
+        project, design, _build = plan
+        snapshot = PlanSnapshot.objects.get(project=project)
+        PlanSnapshot.objects.filter(pk=snapshot.pk).update(time_zone="UTC")  # forces a recompute
+        real = planning.plan_compute
+
+        def compute_then_change(*args, **kwargs):
+            result = real(*args, **kwargs)
+            work_package_update(
+                actor=project.manager, package=design, duration=9 * DAY, version=None
+            )
+            return result
+
+        monkeypatch.setattr(planning, "plan_compute", compute_then_change)
+        plan_snapshot_get(project)
+        monkeypatch.setattr(planning, "plan_compute", real)
+        stored = PlanSnapshot.objects.get(project=project)
+        assert stored.version == snapshot.version + 1
+        assert (stored.finish, stored.critical_path) == _fresh_summary(project)
+
+    def test_a_project_without_a_snapshot_gets_one_on_first_read(self, plan):
+        """Plans scheduled before snapshots existed are computed once, then read."""
+        project, _design, _build = plan
+        PlanSnapshot.objects.filter(project=project).delete()
+        summary = plan_summary(user=project.manager, project=project)
+        assert summary.finish == _fresh_summary(project)[0]
+        assert PlanSnapshot.objects.get(project=project).finish == summary.finish
+
+    def test_forecast_finish_is_simulated_once_per_plan_version(self, plan, monkeypatch):
+        """The dashboard's forecast is stored; a change makes the next view simulate again."""
+        project, design, build = plan
+        work_package_update(
+            actor=project.manager,
+            package=build,
+            optimistic=2 * DAY,
+            most_likely=3 * DAY,
+            pessimistic=8 * DAY,
+            version=None,
+        )
+        first = plan_forecast_finish(user=project.manager, project=project)
+        expected = plan_forecast(user=project.manager, project=project, iterations=500, seed=1)
+        assert first is not None and first.finish == expected.finish
+        calls = []
+        real = selectors.plan_forecast
+        monkeypatch.setattr(selectors, "plan_forecast", lambda **kw: calls.append(kw) or real(**kw))
+        assert plan_forecast_finish(user=project.manager, project=project) == first
+        assert calls == []
+        work_package_update(actor=project.manager, package=design, duration=6 * DAY, version=None)
+        later = plan_forecast_finish(user=project.manager, project=project)
+        assert len(calls) == 1 and later is not None and later.finish.p50 > first.finish.p50
