@@ -75,7 +75,7 @@ ENDPOINTS = [
         "POST",
         "/projects/{key}/gates",
         min_role="manager",
-        body={"name": "go-live", "title": "Go-live", "approvers": ["{user_approver}"]},
+        body={"name": "launch", "title": "Launch", "approvers": ["{user_approver}"]},
         ok=201,
     ),
     Endpoint("gates-get", "GET", GATE),
@@ -202,7 +202,7 @@ class GateConfigTests:
     def test_readiness_gate_is_listed_with_its_criteria(self, project, team):
         """A new project has the system readiness gate with its two locked criteria."""
         body = ApiClient(team["viewer"]).get("/projects/ERP/gates").json()
-        assert body["count"] == 1
+        assert [g["name"] for g in body["items"]] == ["readiness", "go-live"]
         gate = body["items"][0]
         assert (gate["name"], gate["opens_phase"], gate["is_system"]) == (
             "readiness",
@@ -220,8 +220,8 @@ class GateConfigTests:
         response = ApiClient(team["manager"]).post(
             "/projects/ERP/gates",
             {
-                "name": "go-live",
-                "title": "Go-live",
+                "name": "launch",
+                "title": "Launch",
                 "approvers": ["erp-approver", "pm"],
                 "quorum": 2,
             },
@@ -237,18 +237,18 @@ class GateConfigTests:
     @pytest.mark.parametrize(
         ("payload", "field"),
         [
-            ({"name": "go-live", "title": "G", "approvers": ["erp-contributor"]}, "approvers"),
-            ({"name": "go-live", "title": "G", "approvers": ["pm"], "quorum": 2}, "quorum"),
-            ({"name": "go-live", "title": "G", "approvers": ["pm"], "quorum": 0}, "quorum"),
+            ({"name": "launch", "title": "G", "approvers": ["erp-contributor"]}, "approvers"),
+            ({"name": "launch", "title": "G", "approvers": ["pm"], "quorum": 2}, "quorum"),
+            ({"name": "launch", "title": "G", "approvers": ["pm"], "quorum": 0}, "quorum"),
             ({"name": "Go Live!", "title": "G", "approvers": ["pm"]}, "name"),
-            ({"name": "go-live", "title": "G", "approvers": ["ghost"]}, "approvers"),
+            ({"name": "launch", "title": "G", "approvers": ["ghost"]}, "approvers"),
         ],
     )
     def test_invalid_gate_is_refused_naming_the_field(self, project, team, payload, field):
         """Low-role or unknown approvers, an impossible quorum or a bad name give 422 on the field."""
         body = assert_problem(ApiClient(team["manager"]).post("/projects/ERP/gates", payload), 422)
         assert field in {e["field"] for e in body["errors"]}
-        assert Gate.objects.filter(project=project).count() == 1
+        assert Gate.objects.filter(project=project).count() == 2  # readiness and go-live
 
     def test_duplicate_gate_name_is_refused(self, project, team):
         """A second gate called readiness is refused with 422."""
@@ -307,11 +307,11 @@ class GateConfigTests:
         assert_problem(response, 404)
 
     def test_list_queries_do_not_grow(self, project, team, django_assert_max_num_queries):
-        """Listing 20 gates runs no more queries than listing 1."""
+        """Listing 20 gates runs no more queries than listing 2 (readiness and go-live)."""
         api = ApiClient(team["viewer"])
         api.get("/projects/ERP/gates")
         baseline = queries_for(api, "/projects/ERP/gates")
-        for n in range(19):
+        for n in range(18):
             gate = gate_create(
                 actor=project.manager,
                 project=project,

@@ -49,8 +49,8 @@ class GateEvaluateCommandTests:
         ProjectFactory(key="REAL")
         with pytest.raises(CommandError, match="Project NOPE does not exist"):
             call_command("gate", "evaluate", "NOPE", "readiness")
-        with pytest.raises(CommandError, match="no gate called 'go-live'"):
-            call_command("gate", "evaluate", "REAL", "go-live")
+        with pytest.raises(CommandError, match="no gate called 'launch'"):
+            call_command("gate", "evaluate", "REAL", "launch")
 
     def test_user_option_applies_their_access(self):
         """--user evaluates as that person: an outsider is told the project is not theirs."""

@@ -19,8 +19,8 @@ from golive.projects.services import membership_set, success_criterion_create
 from golive.projects.tests.factories import ProjectFactory, UserFactory, team_for
 
 
-def _execution(project, callers):
-    Project.objects.filter(pk=project.pk).update(phase="execution")
+def _rollout(project, callers):
+    Project.objects.filter(pk=project.pk).update(phase="rollout")
     return {}
 
 
@@ -69,8 +69,8 @@ ENDPOINTS = [
         "POST",
         "/projects/{key}/phase",
         min_role="manager",
-        body={"phase": "rollout"},
-        setup=_execution,
+        body={"phase": "hypercare"},
+        setup=_rollout,
     ),
     Endpoint("members-list", "GET", "/projects/{key}/members"),
     Endpoint(
@@ -374,16 +374,16 @@ class ProjectPhaseTests:
         assert_problem(ApiClient(manager).post("/projects/ERP/phase", {"phase": "party"}), 422)
 
     def test_ungated_phase_moves_and_stale_version_conflicts(self, project, manager):
-        """From execution the project moves to rollout; a stale version answers 409."""
-        Project.objects.filter(pk=project.pk).update(phase="execution")
+        """From rollout the project moves to hypercare; a stale version answers 409."""
+        Project.objects.filter(pk=project.pk).update(phase="rollout")
         api = ApiClient(manager)
         body = assert_problem(
-            api.post("/projects/ERP/phase", {"phase": "rollout", "version": 9}), 409
+            api.post("/projects/ERP/phase", {"phase": "hypercare", "version": 9}), 409
         )
         assert body["current"]["version"] == 1
-        response = api.post("/projects/ERP/phase", {"phase": "rollout", "version": 1})
+        response = api.post("/projects/ERP/phase", {"phase": "hypercare", "version": 1})
         assert response.status_code == 200
-        assert (response.json()["phase"], response.json()["version"]) == ("rollout", 2)
+        assert (response.json()["phase"], response.json()["version"]) == ("hypercare", 2)
 
 
 @pytest.mark.django_db

@@ -248,8 +248,8 @@ class QualityGateTests:
         gate = gate_create(
             actor=project.manager,
             project=project,
-            name="go-live",
-            title="Go-live",
+            name="quality-exit",
+            title="Quality exit",
             approvers=[team["approver"]],
         )
         for key, type_key, params in [

@@ -62,8 +62,8 @@ class QualityJourneyTests:
         gate = gate_create(
             actor=manager,
             project=project,
-            name="go-live",
-            title="Go-live",
+            name="qa-exit",
+            title="QA exit",
             quorum=1,
             approvers=[manager],
         )
@@ -161,7 +161,7 @@ class QualityJourneyTests:
         screenshot("quality-signoff-complete")
 
         sign_in(page, "maria")
-        page.goto("/p/ERP/gates/go-live/")
+        page.goto("/p/ERP/gates/qa-exit/")
         verdict = page.get_by_role("row").filter(has_text="QA signed off")
         expect(verdict.get_by_role("cell", name="Passed", exact=True)).to_be_visible()
         expect(verdict).to_contain_text("2 of 2 required signatures")

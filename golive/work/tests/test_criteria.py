@@ -284,8 +284,8 @@ class CriterionParamsTests:
         gate = gate_create(
             actor=project.manager,
             project=project,
-            name="go-live",
-            title="Go-live",
+            name="launch",
+            title="Launch",
             approvers=[project.manager],
         )
         with pytest.raises(ValidationError) as exc:
@@ -304,9 +304,9 @@ class CriterionParamsTests:
 
 
 def go_live_gate(project):
-    """A go-live gate on `project` with the three plan criteria."""
+    """A launch gate on `project` with the three plan criteria."""
     pm = project.manager
-    gate = gate_create(actor=pm, project=project, name="go-live", title="Go-live", approvers=[pm])
+    gate = gate_create(actor=pm, project=project, name="launch", title="Launch", approvers=[pm])
     criterion_add(
         actor=pm,
         gate=gate,
@@ -324,7 +324,7 @@ def go_live_gate(project):
 @pytest.mark.django_db
 class PlanGateTests:
     def test_gate_with_plan_criteria_evaluates(self, plan):
-        """A go-live gate passes on an on-time, baselined, unblocked plan; an old blocker fails it."""
+        """A launch gate passes on an on-time, baselined, unblocked plan; an old blocker fails it."""
         project, team, wps = plan
         gate = go_live_gate(project)
         baseline_save(actor=project.manager, project=project, name="Approved plan")
@@ -345,12 +345,12 @@ class PlanGateTests:
         assert "2 (4 days)" in evaluation.criteria[1].detail
 
     def test_cli_evaluate_shows_plan_criteria(self, plan):
-        """`golive gate evaluate KEY go-live --json` lists the plan criteria; failing exits 1."""
+        """`golive gate evaluate KEY launch --json` lists the plan criteria; failing exits 1."""
         project, _, _ = plan
         go_live_gate(project)
         out = StringIO()
         with pytest.raises(SystemExit) as exc:
-            call_command("gate", "evaluate", project.key, "go-live", "--json", stdout=out)
+            call_command("gate", "evaluate", project.key, "launch", "--json", stdout=out)
         assert exc.value.code == 1
         data = json.loads(out.getvalue())
         rows = {c["key"]: c for c in data["criteria"]}
