@@ -310,11 +310,14 @@ def board_get(
 class GanttData:
     """What the Gantt chart draws: package rows in position order, links, baseline dates.
 
-    Every date is a count of milliseconds of the project's wall clock, as if that wall clock
-    were UTC (see golive/web/views/gantt.py), or None.
+    `start`, `finish` (one per package row) and the baseline dates are milliseconds of the
+    project's wall clock, as if that wall clock were UTC (see golive/web/views/gantt.py), or
+    None. In the package rows themselves the two dates are milliseconds since the epoch, UTC.
     """
 
-    packages: list[tuple[Any, ...]]  # GANTT_FIELDS
+    packages: list[tuple[Any, ...]]  # GANTT_FIELDS, as the database driver gives them
+    start: list[int | None]
+    finish: list[int | None]
     links: list[tuple[int, int, str, int]]  # predecessor id, successor id, type, lag
     planned: dict[int, tuple[int | None, int | None]]  # baseline start, finish
 
@@ -437,7 +440,6 @@ def gantt_get(*, user: Any, project: Project, baseline: Baseline | None = None) 
     )
     count = len(rows)
     dates = wall_clock_ms([r[5] for r in rows] + [r[6] for r in rows], zone)
-    packages = [(*row[:5], dates[i], dates[count + i], *row[7:]) for i, row in enumerate(rows)]
     planned: dict[int, tuple[int | None, int | None]] = {}
     if baseline is not None:
         entries = _raw_rows(
@@ -446,14 +448,16 @@ def gantt_get(*, user: Any, project: Project, baseline: Baseline | None = None) 
             )
         )
         size = len(entries)
-        dates = wall_clock_ms([e[1] for e in entries] + [e[2] for e in entries], zone)
-        planned = {e[0]: (dates[i], dates[size + i]) for i, e in enumerate(entries)}
+        kept = wall_clock_ms([e[1] for e in entries] + [e[2] for e in entries], zone)
+        planned = {e[0]: (kept[i], kept[size + i]) for i, e in enumerate(entries)}
     links = _raw_rows(
         Dependency.objects.filter(project=project)
         .order_by("id")
         .values_list("predecessor_id", "successor_id", "type", "lag")
     )
-    return GanttData(packages=packages, links=links, planned=planned)
+    return GanttData(
+        packages=rows, start=dates[:count], finish=dates[count:], links=links, planned=planned
+    )
 
 
 def dependency_list(*, user: Any, project: Project) -> QuerySet[Dependency]:

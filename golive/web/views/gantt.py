@@ -83,31 +83,27 @@ def gantt_data(user: Any, project: Project, baseline: Baseline | None = None) ->
     """
     zone = ZoneInfo(project.time_zone)
     data = gantt_get(user=user, project=project, baseline=baseline)
-    children: dict[int | None, list[tuple[Any, ...]]] = {}
-    for row in data.packages:
-        children.setdefault(row[3], []).append(row)
-    ordered: list[tuple[Any, ...]] = []
+    packages = data.packages
+    children: dict[int | None, list[int]] = {}
+    for i, row in enumerate(packages):
+        children.setdefault(row[3], []).append(i)
+    order: list[int] = []
     levels: list[int] = []
     parents: list[int] = []
-    flags: list[int] = []
     index: dict[int, int] = {}
     # Depth-first in sibling order gives the outline order 1, 1.1, 1.1.1, 1.2, 2 …
-    stack: list[tuple[tuple[Any, ...], int, int]] = [
-        (row, 0, -1) for row in reversed(children.get(None, []))
-    ]
+    stack = [(i, 0, -1) for i in reversed(children.get(None, []))]
     while stack:
-        row, level, parent_index = stack.pop()
-        pk = row[0]
-        kids = children.get(pk)
-        here = index[pk] = len(ordered)
-        ordered.append(row)
+        i, level, parent_index = stack.pop()
+        pk = packages[i][0]
+        here = index[pk] = len(order)
+        order.append(i)
         levels.append(level)
         parents.append(parent_index)
-        flags.append(
-            (MILESTONE if row[4] else 0) | (SUMMARY if kids else 0) | (CRITICAL if row[8] else 0)
-        )
+        kids = children.get(pk)
         if kids:
             stack.extend([(kid, level + 1, here) for kid in reversed(kids)])
+    ordered = [packages[i] for i in order]
     ids = [row[0] for row in ordered]
     bl_start: list[Any] | None = None
     bl_finish: list[Any] | None = None
@@ -117,15 +113,21 @@ def gantt_data(user: Any, project: Project, baseline: Baseline | None = None) ->
         bl_start = [p[0] for p in planned]
         bl_finish = [p[1] for p in planned]
     status = STATUS_CODES
+    start, finish = data.start, data.finish
     columns = [
         ids,
         [row[1] for row in ordered],
         [row[2] for row in ordered],
         levels,
         parents,
-        flags,
-        [row[5] for row in ordered],
-        [row[6] for row in ordered],
+        [
+            (MILESTONE if row[4] else 0)
+            | (SUMMARY if row[0] in children else 0)
+            | (CRITICAL if row[8] else 0)
+            for row in ordered
+        ],
+        [start[i] for i in order],
+        [finish[i] for i in order],
         [row[7] for row in ordered],
         [row[9] for row in ordered],
         [status.get(row[10], 0) for row in ordered],
