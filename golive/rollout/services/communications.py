@@ -394,7 +394,12 @@ def _send(communication: Communication, *, actor: Any) -> CommunicationLog:
     log = CommunicationLog(
         communication=communication,
         channel=communication.channel,
-        recipients=recipients if communication.channel == Channel.EMAIL else [],
+        # A webhook's "recipient" is the chat channel behind it, shown masked.
+        recipients=(
+            recipients
+            if communication.channel == Channel.EMAIL
+            else [communication.webhook_display]
+        ),
         subject=subject[:300],
         body=body,
         ok=not error,
@@ -426,7 +431,11 @@ def _send(communication: Communication, *, actor: Any) -> CommunicationLog:
 
 
 def communication_send(*, actor: User, communication: Communication) -> CommunicationLog:
-    """Send `communication` now; a failure is logged and leaves it failed (to fix and resend)."""
+    """Send `communication` now; a failure is logged and leaves it failed (to fix and resend).
+
+    The communication stays locked while it is delivered (at most the webhook timeout), so a
+    scheduler running at the same moment does not send it a second time.
+    """
     with transaction.atomic():
         communication = _locked(communication)
         rollout_check(user=actor, project=communication.project, action="send")

@@ -293,6 +293,7 @@ class CommunicationSendTests:
         log = communication_send(actor=project.manager, communication=communication)
         assert log.ok, log.error
         [request] = handler.received
+        assert log.recipients == [communication.webhook_display]
         assert request["type"] == "application/json"
         assert request["body"] == {"text": f"ERP goes live\n\nHello, {project.key} goes live."}
         communication.refresh_from_db()
