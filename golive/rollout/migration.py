@@ -28,15 +28,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import datacompy
-import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, NoSuchTableError, SQLAlchemyError
 
 from golive.rollout.secrets import url_mask
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas and datacompy are imported where a comparison runs, not with this module: the API and
+# every app-server worker import it, and pandas' import-time threads must not exist in a
+# gunicorn master that forks workers (the workers then hang for 30 s on exit).
 
 AGGREGATES = ("sum", "min", "max", "count", "checksum")
 TABLE_KEYS = {"source", "target", "key", "columns", "aggregates"}
@@ -229,7 +234,7 @@ def _as_number(value: Any) -> Decimal | None:
 
 
 def _is_null(value: Any) -> bool:
-    if value is None or value is pd.NaT:
+    if value is None or type(value).__name__ == "NaTType":  # pandas' missing timestamp
         return True
     if isinstance(value, float) and value != value:
         return True
@@ -257,7 +262,7 @@ def _text(value: Any, numeric: bool) -> str | None:
         number = _as_number(value)
         if number is not None:
             return _number_text(number)
-    if isinstance(value, pd.Timestamp):
+    if isinstance(value, datetime) and hasattr(value, "to_pydatetime"):  # a pandas Timestamp
         value = value.to_pydatetime()
     if isinstance(value, datetime):
         if value.time() == time(0) and value.tzinfo is None:
@@ -392,6 +397,8 @@ class _DatabaseSide:
         return _Table(name, columns, numeric, int(rows or 0))
 
     def fetch(self, loaded: _Table, columns: list[str]) -> pd.DataFrame:
+        import pandas as pd
+
         table = self._tables[loaded.name]
         try:
             result = self.connection.execute(sa.select(*(table.c[c] for c in columns)))
@@ -416,6 +423,8 @@ def csv_read(source: Any, *, name: str | None = None, side: str = "csv") -> pd.D
     `source` is a path or a binary file. Refuse, naming the file and the line, a file that
     cannot be parsed, has no header, repeats a header name or is not UTF-8.
     """
+    import pandas as pd
+
     label = name or (str(source) if isinstance(source, str | Path) else None)
     label = label or getattr(source, "name", None) or "the CSV file"
     try:
@@ -559,6 +568,9 @@ def _compare_table(
     sides: dict[str, _DatabaseSide | _CsvSide],
     sample_size: int,
 ) -> dict[str, Any]:
+    import datacompy
+    import pandas as pd
+
     loaded = {side: reader.table(spec.table(side)) for side, reader in sides.items()}
     key = list(spec.key)
     if spec.columns:
