@@ -292,7 +292,8 @@ def communication_cancel(
 def communication_scheduled_at(communication: Communication) -> datetime | None:
     """Return when `communication` goes out, or None while its anchor has no time yet.
 
-    The cutover anchor is the planned start of the runbook's latest live run.
+    The cutover anchor is the planned start (T0) of the runbook's latest live run; before
+    there is one, the planned start of the runbook's wave (when the cutover is planned).
     """
     offset = timedelta(minutes=communication.offset_minutes or 0)
     if communication.anchor == Anchor.ABSOLUTE:
@@ -311,7 +312,10 @@ def communication_scheduled_at(communication: Communication) -> datetime | None:
             .order_by("-number", "-id")
             .first()
         )
-        return run.planned_start + offset if run is not None else None
+        if run is not None:
+            return run.planned_start + offset
+        wave = Wave.objects.filter(runbooks__pk=communication.runbook_id).first()
+        return wave.planned_start + offset if wave is not None else None
     return None
 
 

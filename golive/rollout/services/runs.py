@@ -319,9 +319,16 @@ def run_start(
             .get(pk=runbook.pk)
         )
         rollout_check(user=actor, project=runbook.project, action="run")
-        return _run_create(
+        run = _run_create(
             actor=actor, runbook=runbook, kind=kind, planned_start=planned_start, notes=notes
         )
+        if run.kind == RunKind.LIVE:
+            # The live run fixes T0: messages timed from the cutover are (re)scheduled from it.
+            from golive.rollout.tasks import schedule_runbook_communications
+
+            runbook_id = runbook.pk
+            transaction.on_commit(lambda: schedule_runbook_communications(runbook_id))
+        return run
 
 
 def run_pause(*, actor: User, run: Run, reason: str = "") -> Run:

@@ -30,8 +30,9 @@ from golive.rollout.services.communications import (
     communication_update,
     communications_send_due,
 )
+from golive.rollout.services.runs import run_start
 from golive.rollout.tasks import schedule_communication, send_due_communications
-from golive.rollout.tests.factories import RunbookFactory, RunFactory, WaveFactory
+from golive.rollout.tests.factories import RunbookFactory, RunFactory, StepFactory, WaveFactory
 
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 DATABASE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -218,6 +219,19 @@ class ScheduleAndRecipientsTests:
         got = communication_get(user=project.manager, project=project, name="d")
         assert got.scheduled_at == t0 - timedelta(minutes=15)
 
+    def test_cutover_anchor_falls_back_to_the_wave_start(self):
+        """Before a live run exists, a cutover-timed message counts from the runbook's wave."""
+        project = ProjectFactory()
+        wave = WaveFactory(project=project)
+        runbook = RunbookFactory(project=project, wave=wave)
+        notice = plan(
+            project, "freeze", runbook=runbook, anchor="cutover", at=None, offset_minutes=-60
+        )
+        assert communication_scheduled_at(notice) == wave.planned_start - timedelta(hours=1)
+        t0 = wave.planned_start + timedelta(days=1)
+        RunFactory(runbook=runbook, kind="live", planned_start=t0, number=1)
+        assert communication_scheduled_at(notice) == t0 - timedelta(hours=1)
+
     def test_recipients_per_audience(self):
         """Wave contacts, stakeholders (approver and up), all members, or the named addresses."""
         project = ProjectFactory()
@@ -362,6 +376,21 @@ class SendDueTests:
         # Planning a communication that is already due enqueued the task, which sent it.
         assert Communication.objects.get(name="due").status == "sent"
         assert send_due_communications.enqueue().return_value == []
+
+    def test_live_run_schedules_its_cutover_messages(
+        self, settings, django_capture_on_commit_callbacks
+    ):
+        """Starting a live run queues each message timed from its T0 for that moment."""
+        settings.TASKS = DATABASE
+        project = ProjectFactory()
+        runbook = RunbookFactory(project=project)
+        StepFactory(runbook=runbook, key="go")
+        plan(project, "live-notice", runbook=runbook, anchor="cutover", at=None, offset_minutes=90)
+        DBTaskResult.objects.all().delete()
+        t0 = timezone.now() + timedelta(hours=2)
+        with django_capture_on_commit_callbacks(execute=True):
+            run_start(actor=project.manager, runbook=runbook, kind="live", planned_start=t0)
+        assert DBTaskResult.objects.get().run_after == t0 + timedelta(minutes=90)
 
     def test_future_communication_is_enqueued_for_its_time(self, settings):
         """With the database backend the task is queued to run when the message is due."""
