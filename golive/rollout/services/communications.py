@@ -205,7 +205,7 @@ def communication_create(
 
 def _locked(communication: Communication) -> Communication:
     return (
-        Communication.objects.select_for_update()
+        Communication.objects.select_for_update(of=("self",))
         .select_related("project", "wave", "runbook")
         .get(pk=communication.pk)
     )

@@ -129,7 +129,7 @@ def _owner_resolve(project: Project, value: User | str | None) -> User:
 
 def _wave_locked(wave: Wave) -> Wave:
     return (
-        Wave.objects.select_for_update()
+        Wave.objects.select_for_update(of=("self",))
         .select_related("project", "gate", "exit_gate")
         .get(pk=wave.pk)
     )
