@@ -302,7 +302,9 @@ def migration_check_update(
         )
     with transaction.atomic():
         check = (
-            MigrationCheck.objects.select_for_update(of=("self",)).select_related("project").get(pk=check.pk)
+            MigrationCheck.objects.select_for_update(of=("self",))
+            .select_related("project")
+            .get(pk=check.pk)
         )
         rollout_check(user=actor, project=check.project, action="plan")
         version_check(check, version, what=f"Migration check {check.name}")
@@ -349,7 +351,9 @@ def migration_check_delete(*, actor: Any, check: MigrationCheck) -> None:
     """Delete a check with its extracts and results; refused while a runbook step runs it."""
     with transaction.atomic():
         check = (
-            MigrationCheck.objects.select_for_update(of=("self",)).select_related("project").get(pk=check.pk)
+            MigrationCheck.objects.select_for_update(of=("self",))
+            .select_related("project")
+            .get(pk=check.pk)
         )
         rollout_check(user=actor, project=check.project, action="plan")
         steps = list(
