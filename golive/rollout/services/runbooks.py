@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Max
 
 from golive.accounts.models import User
@@ -61,6 +61,9 @@ STEP_UPDATABLE = set(STEP_FIELDS) | {"depends_on", "approvers"}
 # --- resolving references ------------------------------------------------------------------
 
 
+RowT = TypeVar("RowT", bound=models.Model)
+
+
 def _wave_resolve(project: Project, value: Wave | int | str | None) -> Wave | None:
     if value is None or value == "":
         return None
@@ -102,18 +105,26 @@ def _rollback_plan_resolve(
     return plan
 
 
-def _team_resolve(project: Project, value: Resource | int | str | None) -> Resource | None:
+def _project_row(
+    model: type[RowT], project: Project, value: RowT | int | str | None, *, field: str, what: str
+) -> RowT | None:
+    """Return the project's `model` row given as an instance, an id or a name (None for none)."""
     if value is None or value == "":
         return None
-    if isinstance(value, Resource):
-        team = value if value.project_id == project.pk else None
+    if isinstance(value, model):
+        found = value if getattr(value, "project_id", None) == project.pk else None
     elif isinstance(value, int):
-        team = Resource.objects.filter(project=project, pk=value).first()
+        found = model._default_manager.filter(project=project, pk=value).first()
     else:
-        team = Resource.objects.filter(project=project, name=value).first()
-    if team is None:
-        raise ValidationError({"owner_team": f"{project.key} has no resource {value}."})
-    if team.kind != ResourceKind.TEAM:
+        found = model._default_manager.filter(project=project, name=value).first()
+    if found is None:
+        raise ValidationError({field: f"{project.key} has no {what} {value}."})
+    return found
+
+
+def _team_resolve(project: Project, value: Resource | int | str | None) -> Resource | None:
+    team = _project_row(Resource, project, value, field="owner_team", what="resource")
+    if team is not None and team.kind != ResourceKind.TEAM:
         raise ValidationError(
             {"owner_team": f"{team.name} is a {team.get_kind_display().lower()}, not a team."}
         )
@@ -123,33 +134,15 @@ def _team_resolve(project: Project, value: Resource | int | str | None) -> Resou
 def _check_resolve(
     project: Project, value: MigrationCheck | int | str | None
 ) -> MigrationCheck | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, MigrationCheck):
-        check = value if value.project_id == project.pk else None
-    elif isinstance(value, int):
-        check = MigrationCheck.objects.filter(project=project, pk=value).first()
-    else:
-        check = MigrationCheck.objects.filter(project=project, name=value).first()
-    if check is None:
-        raise ValidationError({"migration_check": f"{project.key} has no migration check {value}."})
-    return check
+    return _project_row(
+        MigrationCheck, project, value, field="migration_check", what="migration check"
+    )
 
 
 def _communication_resolve(
     project: Project, value: Communication | int | str | None
 ) -> Communication | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, Communication):
-        found = value if value.project_id == project.pk else None
-    elif isinstance(value, int):
-        found = Communication.objects.filter(project=project, pk=value).first()
-    else:
-        found = Communication.objects.filter(project=project, name=value).first()
-    if found is None:
-        raise ValidationError({"communication": f"{project.key} has no communication {value}."})
-    return found
+    return _project_row(Communication, project, value, field="communication", what="communication")
 
 
 def _approvers_resolve(project: Project, values: Iterable[User | str]) -> list[User]:
