@@ -10,22 +10,23 @@ from golive.errors import NotFound
 from golive.projects.models import Project
 from golive.rollout.access import rollout_check
 from golive.rollout.models import Communication, CommunicationLog
-from golive.rollout.services.communications import communication_scheduled_at
+from golive.rollout.services.communications import communication_scheduled_at, live_run_t0
 
 
 def communication_list(*, user: Any, project: Project) -> QuerySet[Communication]:
     """Return a project's communications by name, with their wave and runbook."""
     rollout_check(user=user, project=project, action="view")
     return Communication.objects.filter(project=project).select_related(
-        "project", "wave", "runbook"
+        "project", "wave", "runbook__wave"
     )
 
 
 def communication_schedule(*, user: Any, project: Project) -> list[Communication]:
     """Return the communications with `scheduled_at` set on each, soonest first (unknown last)."""
     items = list(communication_list(user=user, project=project))
+    live_t0 = live_run_t0({item.runbook_id for item in items if item.runbook_id is not None})
     for item in items:
-        item.scheduled_at = communication_scheduled_at(item)  # type: ignore[attr-defined]
+        item.scheduled_at = communication_scheduled_at(item, live_t0=live_t0)  # type: ignore[attr-defined]
     return sorted(
         items,
         key=lambda c: (c.scheduled_at is None, c.scheduled_at or c.created_at, c.name),  # type: ignore[attr-defined]

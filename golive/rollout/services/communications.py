@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -289,11 +289,15 @@ def communication_cancel(
     return communication
 
 
-def communication_scheduled_at(communication: Communication) -> datetime | None:
+def communication_scheduled_at(
+    communication: Communication, *, live_t0: Mapping[int, datetime] | None = None
+) -> datetime | None:
     """Return when `communication` goes out, or None while its anchor has no time yet.
 
     The cutover anchor is the planned start (T0) of the runbook's latest live run; before
     there is one, the planned start of the runbook's wave (when the cutover is planned).
+    `live_t0` (runbook id → T0 of its latest live run, from `live_run_t0`) saves the query
+    per message when a whole list is scheduled.
     """
     offset = timedelta(minutes=communication.offset_minutes or 0)
     if communication.anchor == Anchor.ABSOLUTE:
@@ -305,18 +309,31 @@ def communication_scheduled_at(communication: Communication) -> datetime | None:
         base = wave.planned_start if communication.anchor == Anchor.WAVE_START else wave.planned_end
         return base + offset
     if communication.anchor == Anchor.CUTOVER:
-        if communication.runbook_id is None:
+        runbook = communication.runbook
+        if runbook is None:
             return None
-        run = (
-            Run.objects.filter(runbook_id=communication.runbook_id, kind=RunKind.LIVE)
-            .order_by("-number", "-id")
-            .first()
+        t0 = (
+            live_t0.get(runbook.pk)
+            if live_t0 is not None
+            else live_run_t0([runbook.pk]).get(runbook.pk)
         )
-        if run is not None:
-            return run.planned_start + offset
-        wave = Wave.objects.filter(runbooks__pk=communication.runbook_id).first()
-        return wave.planned_start + offset if wave is not None else None
+        if t0 is not None:
+            return t0 + offset
+        return runbook.wave.planned_start + offset if runbook.wave is not None else None
     return None
+
+
+def live_run_t0(runbook_ids: Iterable[int]) -> dict[int, datetime]:
+    """Return, per runbook, the T0 of its latest live run (one query)."""
+    found: dict[int, datetime] = {}
+    rows = (
+        Run.objects.filter(runbook_id__in=list(runbook_ids), kind=RunKind.LIVE)
+        .order_by("runbook_id", "-number", "-id")
+        .values_list("runbook_id", "planned_start")
+    )
+    for runbook_id, planned_start in rows:
+        found.setdefault(runbook_id, planned_start)
+    return found
 
 
 def communication_recipients(communication: Communication) -> list[str]:
@@ -488,11 +505,14 @@ def communications_send_due(*, now: datetime | None = None) -> list[Communicatio
     """Send every planned communication whose scheduled time has passed; return the logs."""
     now = now or timezone.now()
     logs: list[CommunicationLog] = []
-    candidates = Communication.objects.filter(status=Communication.Status.PLANNED).select_related(
-        "project", "wave", "runbook"
+    candidates = list(
+        Communication.objects.filter(status=Communication.Status.PLANNED).select_related(
+            "project", "wave", "runbook__wave"
+        )
     )
+    live_t0 = live_run_t0({c.runbook_id for c in candidates if c.runbook_id is not None})
     for candidate in candidates:
-        due = communication_scheduled_at(candidate)
+        due = communication_scheduled_at(candidate, live_t0=live_t0)
         if due is None or due > now:
             continue
         with transaction.atomic():

@@ -20,6 +20,7 @@ from golive.rollout.selectors.communications import (
     communication_get,
     communication_list,
     communication_log_list,
+    communication_schedule,
 )
 from golive.rollout.services.communications import (
     communication_cancel,
@@ -231,6 +232,19 @@ class ScheduleAndRecipientsTests:
         t0 = wave.planned_start + timedelta(days=1)
         RunFactory(runbook=runbook, kind="live", planned_start=t0, number=1)
         assert communication_scheduled_at(notice) == t0 - timedelta(hours=1)
+
+    def test_schedule_queries_do_not_grow_with_cutover_messages(self, django_assert_num_queries):
+        """Listing the schedule reads each runbook's live T0 once, not once per message."""
+        project = ProjectFactory()
+        wave = WaveFactory(project=project)
+        runbooks = [RunbookFactory(project=project, wave=wave) for _ in range(3)]
+        RunFactory(runbook=runbooks[0], kind="live", number=1)
+        for n in range(6):
+            plan(project, f"m{n}", runbook=runbooks[n % 3], anchor="cutover", at=None)
+        list(communication_schedule(user=project.manager, project=project))  # warm the role cache
+        with django_assert_num_queries(2):
+            items = communication_schedule(user=project.manager, project=project)
+        assert {c.scheduled_at for c in items} >= {wave.planned_start}
 
     def test_recipients_per_audience(self):
         """Wave contacts, stakeholders (approver and up), all members, or the named addresses."""
